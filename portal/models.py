@@ -1,0 +1,304 @@
+"""Counties, townships and villages: who owns the pages and the printed codes."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.validators import phone_validator
+
+
+class TrackedModel(models.Model):
+    """Abstract base recording when and by whom a row was created and last changed.
+
+    The ``*_by`` fields are set by the write functions (admin, imports,
+    commands pass the acting user); the full change log is kept by
+    django-simple-history on each concrete model.
+    """
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CountyManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class County(TrackedModel):
+    """A county or district government (县/区); its departments serve its townships."""
+
+    name = models.CharField(_("名称"), max_length=50)
+    slug = models.SlugField(_("网址标识"), max_length=50, unique=True)
+    phone = models.CharField(_("政务服务热线"), max_length=30, blank=True, validators=[phone_validator])
+
+    objects = CountyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("县（区）")
+        verbose_name_plural = _("县（区）")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], name="county_name_unique", violation_error_message=_("已有同名的县（区）。")
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class TownshipQuerySet(models.QuerySet):
+    def in_county(self, county):
+        return self.filter(county=county)
+
+
+class TownshipManager(models.Manager.from_queryset(TownshipQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Township(TrackedModel):
+    """A township or sub-district (乡镇/街道): it owns its public pages and its codes."""
+
+    county = models.ForeignKey(County, verbose_name=_("所属县（区）"), on_delete=models.PROTECT, related_name="townships")
+    name = models.CharField(_("名称"), max_length=50)
+    slug = models.SlugField(
+        _("网址标识"), max_length=50, unique=True, help_text=_("用于网址，如 donglu；打印后请勿修改。")
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    opening_hours = models.TextField(
+        _("办公时间"), blank=True, help_text=_("如：周一至周五 上午8:00-12:00，下午14:30-17:30（法定节假日除外）")
+    )
+    phone = models.CharField(_("咨询电话"), max_length=30, blank=True, validators=[phone_validator])
+    supervision_phone = models.CharField(
+        _("监督投诉电话"), max_length=30, blank=True, validators=[phone_validator]
+    )
+    introduction = models.TextField(_("简介"), blank=True)
+    floor_plan = models.ImageField(_("办公区域平面示意图"), upload_to="floor-plans/", blank=True)
+    floor_plan_text = models.TextField(
+        _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
+    )
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+
+    objects = TownshipManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("乡镇（街道）")
+        verbose_name_plural = _("乡镇（街道）")
+        ordering = ["county__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                name="township_name_unique_in_county",
+                violation_error_message=_("本县（区）已有同名的乡镇（街道）。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("township_home", kwargs={"township": self.slug})
+
+
+class VillageQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+
+class VillageManager(models.Manager.from_queryset(VillageQuerySet)):
+    def get_by_natural_key(self, township_slug, name):
+        return self.get(township__slug=township_slug, name=name)
+
+
+class Village(TrackedModel):
+    """A village or community committee (村/社区) with its service room and agent (代办员)."""
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("行政村")
+        COMMUNITY = "community", _("社区")
+
+    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="villages")
+    name = models.CharField(_("名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.VILLAGE)
+    service_room = models.CharField(
+        _("便民服务室位置"), max_length=200, blank=True, help_text=_("如：村委会一楼东侧")
+    )
+    service_hours = models.CharField(_("服务时间"), max_length=200, blank=True)
+    agent_name = models.CharField(_("代办员"), max_length=30, blank=True)
+    agent_phone = models.CharField(_("代办员电话"), max_length=30, blank=True, validators=[phone_validator])
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+
+    objects = VillageManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("村（社区）")
+        verbose_name_plural = _("村（社区）")
+        ordering = ["township", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                name="village_name_unique_in_township",
+                violation_error_message=_("本乡镇已有同名的村（社区）。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.township.slug, self.name)
+
+    natural_key.dependencies = ["portal.township"]
+
+    def get_absolute_url(self):
+        return reverse("village", kwargs={"township": self.township.slug, "pk": self.pk})
+
+
+class UserScope(models.Model):
+    """What a staff account may see and change: one township (a clerk) or a whole county (a reviewer).
+
+    Superusers need no scope. Permissions (what kinds of objects) come from
+    Django's groups; this row says which rows.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="scope"
+    )
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇（办事员）"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="user_scopes",
+    )
+    county = models.ForeignKey(
+        County, verbose_name=_("县（区）（审核员）"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="user_scopes",
+    )
+
+    class Meta:
+        verbose_name = _("账号管辖范围")
+        verbose_name_plural = _("账号管辖范围")
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(township__isnull=False, county__isnull=True)
+                | Q(township__isnull=True, county__isnull=False),
+                name="user_scope_township_xor_county",
+                violation_error_message=_("账号要么属于一个乡镇（办事员），要么属于一个县（区）（审核员），二者选一。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}：{self.township or self.county}"
+
+    @property
+    def is_county_reviewer(self):
+        return self.county_id is not None
+
+
+class QRCode(TrackedModel):
+    """A printed code. Its ``code`` is forever; what it points at may be changed.
+
+    The target is any object with ``get_absolute_url()`` (township, office,
+    window, post, village, service item, list). A code whose target is gone
+    falls back to its township's home page.
+    """
+
+    class Board(models.TextChoices):
+        NONE = "", _("（不是公示栏）")
+        CERTIFICATES = "certificates", _("村级证明事项公示栏")
+        LIAISON = "liaison", _("县乡对接联系表")
+        LISTS = "lists", _("清单目录")
+
+    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.PROTECT, related_name="qr_codes")
+    code = models.CharField(_("码号"), max_length=16, unique=True, editable=False)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("指向的类型"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    target_id = models.PositiveBigIntegerField(_("指向的编号"), null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    board = models.CharField(_("指向的公示栏"), max_length=20, choices=Board.choices, blank=True, default="")
+    target_label = models.CharField(
+        _("指向（打印时的名称）"), max_length=200, blank=True,
+        help_text=_("记下印制时指向的名称；指向的内容删除后仍能看出这张码原来贴在哪里。"),
+    )
+    placement = models.CharField(_("张贴位置"), max_length=100, help_text=_("如：大门、3号综合窗口、民政岗职责牌、东垆村微信群"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("二维码")
+        verbose_name_plural = _("二维码")
+        ordering = ["township", "placement", "code"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="qrcode_target")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_type__isnull=True, target_id__isnull=True)
+                | Q(target_type__isnull=False, target_id__isnull=False),
+                name="qrcode_target_complete",
+                violation_error_message=_("指向的类型和编号要么都填，要么都不填（不填即指向乡镇首页）。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}（{self.placement}）"
+
+    def get_absolute_url(self):
+        return reverse("qr_redirect", kwargs={"code": self.code})
+
+    def total_scans(self):
+        return self.scan_days.aggregate(total=models.Sum("count"))["total"] or 0
+
+
+class QRScanDay(models.Model):
+    """Scans of one code on one day; incremented atomically in the database."""
+
+    qr_code = models.ForeignKey(QRCode, verbose_name=_("二维码"), on_delete=models.CASCADE, related_name="scan_days")
+    day = models.DateField(_("日期"))
+    count = models.PositiveIntegerField(_("扫码次数"), default=0)
+
+    class Meta:
+        verbose_name = _("每日扫码次数")
+        verbose_name_plural = _("每日扫码次数")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["qr_code", "day"], name="scan_day_unique_per_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.qr_code.code} {self.day}：{self.count}"

@@ -1,0 +1,677 @@
+"""Service items and their guides, responsibility lists and certificate rules."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.models import County, Township, TrackedModel, Village
+from staff.models import CountyDepartment, Office, Post, PostHolder, Window
+
+
+class LegalBasisManager(models.Manager):
+    def get_by_natural_key(self, title, article):
+        return self.get(title=title, article=article)
+
+
+class LegalBasis(TrackedModel):
+    """A law, regulation or policy document, cited by items, list entries and certificate rules."""
+
+    title = models.CharField(_("名称"), max_length=200, help_text=_("如：《中华人民共和国土地管理法》"))
+    document_number = models.CharField(_("文号"), max_length=100, blank=True, help_text=_("如：民发〔2020〕20号"))
+    article = models.CharField(_("条款"), max_length=100, blank=True, help_text=_("如：第六十二条"))
+    text = models.TextField(_("条文内容"), blank=True)
+    url = models.URLField(_("原文链接"), blank=True)
+
+    objects = LegalBasisManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("法律依据")
+        verbose_name_plural = _("法律依据")
+        ordering = ["title", "article"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title", "article"],
+                name="legal_basis_unique_title_article",
+                violation_error_message=_("这条依据（名称+条款）已经录入过。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}{self.article}"
+
+    def natural_key(self):
+        return (self.title, self.article)
+
+
+class CategoryManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Category(models.Model):
+    """A subject a resident looks under (社会保障, 民政救助, 自然资源 …)."""
+
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    slug = models.SlugField(_("网址标识"), max_length=30, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = CategoryManager()
+
+    class Meta:
+        verbose_name = _("事项分类")
+        verbose_name_plural = _("事项分类")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class LifeEvent(models.Model):
+    """A moment in life that brings people to the centre (生育, 建房, 养老 …)."""
+
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    slug = models.SlugField(_("网址标识"), max_length=30, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = CategoryManager()
+
+    class Meta:
+        verbose_name = _("人生事件")
+        verbose_name_plural = _("人生事件")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("个工作日")
+    DAYS = "days", _("个自然日")
+    ON_THE_SPOT = "on_the_spot", _("即办（当场办结）")
+
+
+class ServiceItemQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+    def in_force(self):
+        """Items a resident can apply for now or soon: in force or temporarily suspended."""
+        return self.filter(status__in=[ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED])
+
+    def with_card(self):
+        """Select what a list row or a short card shows: office, window, category."""
+        return self.select_related("office", "window", "category", "department")
+
+    def with_guide(self):
+        """Select and prefetch everything the one-time notice page shows."""
+        return self.select_related(
+            "township", "township__county", "office", "window", "category", "department",
+            "responsible_post", "responsible_post__office", "merged_into", "last_checked_by",
+        ).prefetch_related(
+            "materials",
+            "steps",
+            "legal_bases",
+            "life_events",
+            Prefetch(
+                "responsible_post__holders",
+                queryset=PostHolder.objects.select_related("staff").order_by("role", "order"),
+            ),
+        )
+
+
+class ServiceItemManager(models.Manager.from_queryset(ServiceItemQuerySet)):
+    def get_by_natural_key(self, township_slug, code):
+        return self.get(township__slug=township_slug, code=code)
+
+
+class ServiceItem(TrackedModel):
+    """A thing a resident comes to get done, with its one-time notice (一次性告知)."""
+
+    class ItemType(models.TextChoices):
+        LICENSING = "licensing", _("行政许可")
+        PAYMENT = "payment", _("行政给付")
+        CONFIRMATION = "confirmation", _("行政确认")
+        PUBLIC_SERVICE = "public_service", _("公共服务")
+        OTHER = "other", _("其他行政权力")
+
+    class Handling(models.TextChoices):
+        LOCAL = "local", _("本级办理")
+        COUNTY_PROXY = "county_proxy", _("受理后代办至县级部门")
+        VILLAGE_PROXY = "village_proxy", _("村级代办")
+
+    class OnlineDepth(models.TextChoices):
+        NONE = "none", _("不能网上办理")
+        INFO = "info", _("网上查询、下载表格")
+        APPLY = "apply", _("网上申请，现场核验")
+        FULL = "full", _("全程网办")
+
+    class Status(models.TextChoices):
+        IN_FORCE = "in_force", _("在办")
+        SUSPENDED = "suspended", _("暂停办理")
+        WITHDRAWN = "withdrawn", _("已取消")
+        MERGED = "merged", _("已合并")
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="service_items"
+    )
+    code = models.CharField(
+        _("事项编号"), max_length=30, help_text=_("本乡镇内唯一，如 DL-001；印在百事通上，发布后不要改。")
+    )
+    name = models.CharField(_("事项名称"), max_length=100)
+    keywords = models.CharField(
+        _("群众常用说法"), max_length=300, blank=True, help_text=_("用顿号或空格分开，如：盖房、批宅基地、建房")
+    )
+    summary = models.CharField(_("一句话说明"), max_length=200, blank=True)
+    base_code = models.CharField(_("基本编码"), max_length=40, blank=True)
+    implementation_code = models.CharField(_("实施编码"), max_length=60, blank=True)
+    item_type = models.CharField(_("事项类型"), max_length=20, choices=ItemType.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="items", null=True, blank=True
+    )
+    life_events = models.ManyToManyField(LifeEvent, verbose_name=_("人生事件"), related_name="items", blank=True)
+
+    handling = models.CharField(_("办理方式"), max_length=20, choices=Handling.choices, default=Handling.LOCAL)
+    department = models.ForeignKey(
+        CountyDepartment, verbose_name=_("县级审批部门"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="service_items", help_text=_("受理后代办至县级的事项必须填写。"),
+    )
+    office = models.ForeignKey(Office, verbose_name=_("办理科室"), on_delete=models.PROTECT, related_name="service_items")
+    window = models.ForeignKey(
+        Window, verbose_name=_("受理窗口"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="service_items",
+    )
+    responsible_post = models.ForeignKey(
+        Post, verbose_name=_("责任岗位"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="service_items",
+    )
+
+    conditions = models.TextField(_("受理条件"), blank=True, help_text=_("谁可以申请、需要满足什么条件。"))
+    result = models.CharField(_("办理结果"), max_length=200, blank=True, help_text=_("如：《农村宅基地批准书》"))
+
+    legal_limit_value = models.PositiveSmallIntegerField(_("法定时限"), null=True, blank=True)
+    legal_limit_unit = models.CharField(
+        _("法定时限单位"), max_length=20, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    legal_limit_note = models.CharField(_("法定时限说明"), max_length=200, blank=True)
+    promised_limit_value = models.PositiveSmallIntegerField(_("承诺时限"), null=True, blank=True)
+    promised_limit_unit = models.CharField(
+        _("承诺时限单位"), max_length=20, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    promised_limit_note = models.CharField(
+        _("承诺时限说明"), max_length=200, blank=True, help_text=_("如：公示、现场勘查时间不计算在内")
+    )
+
+    fee = models.CharField(_("收费"), max_length=200, default="不收费")
+    fee_basis = models.CharField(_("收费依据"), max_length=300, blank=True)
+
+    visits = models.PositiveSmallIntegerField(_("到现场次数"), default=1)
+    visit_reason = models.CharField(_("必须到现场的原因"), max_length=200, blank=True)
+
+    online_depth = models.CharField(_("网上办理"), max_length=10, choices=OnlineDepth.choices, default=OnlineDepth.NONE)
+    online_url = models.URLField(_("网办地址"), blank=True)
+
+    proxy_offered = models.BooleanField(_("提供帮代办"), default=False)
+    home_visit_offered = models.BooleanField(_("提供上门办"), default=False)
+    locker_offered = models.BooleanField(_("提供错时办（自助柜）"), default=False)
+    deferral_allowed = models.BooleanField(
+        _("可容缺受理"), default=False, help_text=_("次要材料缺少时，签署承诺书后先受理。")
+    )
+
+    legal_bases = models.ManyToManyField(LegalBasis, verbose_name=_("设定依据"), related_name="service_items", blank=True)
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.IN_FORCE)
+    suspended_from = models.DateField(_("暂停起始日期"), null=True, blank=True)
+    suspended_until = models.DateField(_("预计恢复日期"), null=True, blank=True)
+    status_reason = models.CharField(_("暂停、取消或合并的原因"), max_length=300, blank=True)
+    withdrawn_on = models.DateField(_("取消日期"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("合并到"), on_delete=models.PROTECT, null=True, blank=True, related_name="merged_items"
+    )
+    merged_on = models.DateField(_("合并日期"), null=True, blank=True)
+
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("核对人"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    objects = ServiceItemManager()
+    history = HistoricalRecords(m2m_fields=[life_events, legal_bases])
+
+    class Meta:
+        verbose_name = _("服务事项")
+        verbose_name_plural = _("服务事项")
+        ordering = ["township", "category__order", "order", "code"]
+        indexes = [models.Index(fields=["township", "status"], name="item_township_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "code"],
+                name="item_code_unique_in_township",
+                violation_error_message=_("本乡镇已有这个事项编号；编号一经发布不能重复使用。"),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="merged") & Q(merged_into__isnull=False) & Q(merged_on__isnull=False))
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="item_merged_has_target_and_date",
+                violation_error_message=_("“已合并”的事项必须写明合并到哪个事项和合并日期；其他状态不能填“合并到”。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")),
+                name="item_not_merged_into_itself",
+                violation_error_message=_("事项不能合并到它自己。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_on__isnull=False),
+                name="item_withdrawn_has_date",
+                violation_error_message=_("“已取消”的事项必须写明取消日期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="suspended") | (Q(suspended_from__isnull=False) & ~Q(status_reason="")),
+                name="item_suspended_has_date_and_reason",
+                violation_error_message=_("“暂停办理”的事项必须写明暂停起始日期和原因。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(suspended_until__isnull=True)
+                | Q(suspended_from__isnull=True)
+                | Q(suspended_until__gte=models.F("suspended_from")),
+                name="item_suspension_dates_ordered",
+                violation_error_message=_("预计恢复日期不能早于暂停起始日期。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(handling="county_proxy") | Q(department__isnull=False),
+                name="item_county_proxy_names_department",
+                violation_error_message=_("“受理后代办至县级部门”的事项必须写明县级审批部门。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(promised_limit_unit="on_the_spot") | Q(promised_limit_value__isnull=False)
+                | Q(promised_limit_value__isnull=True, legal_limit_value__isnull=True),
+                name="item_promised_limit_has_value",
+                violation_error_message=_("承诺时限以天计时必须填写天数；当场办结请选“即办”。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(visits__lte=5),
+                name="item_visits_at_most_five",
+                violation_error_message=_("到现场次数不应超过 5 次。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(online_depth="none") | ~Q(online_url="") | Q(online_depth="info"),
+                name="item_online_has_url",
+                violation_error_message=_("可以网上申请的事项必须填写网办地址。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.township.slug, self.code)
+
+    natural_key.dependencies = ["portal.township"]
+
+    def get_absolute_url(self):
+        return reverse("service_item", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    def clean(self):
+        errors = {}
+        if self.merged_into_id:
+            if self.merged_into_id == self.pk:
+                errors["merged_into"] = _("事项不能合并到它自己。")
+            elif self.merged_into.township_id != self.township_id:
+                errors["merged_into"] = _("只能合并到本乡镇的事项。")
+            elif self.merged_into.status in (self.Status.MERGED, self.Status.WITHDRAWN):
+                errors["merged_into"] = _("不能合并到一个已取消或已合并的事项。")
+        for field in ("office", "window", "responsible_post"):
+            related = getattr(self, field)
+            if related is not None and self.township_id and related.township_id != self.township_id:
+                errors[field] = _("所选内容不属于本乡镇。")
+        if self.department_id and self.township_id and self.department.county_id != self.township.county_id:
+            errors["department"] = _("所选部门不属于本乡镇所在的县（区）。")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_available(self):
+        return self.status in (self.Status.IN_FORCE, self.Status.SUSPENDED)
+
+    @property
+    def is_suspended_now(self):
+        if self.status != self.Status.SUSPENDED:
+            return False
+        today = timezone.localdate()
+        return self.suspended_until is None or self.suspended_until >= today
+
+    @property
+    def keyword_list(self):
+        return [w for w in self.keywords.replace("、", " ").replace("，", " ").replace(",", " ").split() if w]
+
+    @staticmethod
+    def _describe_limit(value, unit):
+        if unit == TimeUnit.ON_THE_SPOT:
+            return "即办（当场办结）"
+        if value is None:
+            return ""
+        return f"{value}{TimeUnit(unit).label}"
+
+    @property
+    def promised_limit_text(self):
+        return self._describe_limit(self.promised_limit_value, self.promised_limit_unit)
+
+    @property
+    def legal_limit_text(self):
+        return self._describe_limit(self.legal_limit_value, self.legal_limit_unit)
+
+
+class Material(TrackedModel):
+    """One thing to bring (申请材料), with the form it must take and where to get it."""
+
+    class Form(models.TextChoices):
+        ORIGINAL = "original", _("原件")
+        COPY = "copy", _("复印件")
+        BOTH = "both", _("原件和复印件")
+
+    class Medium(models.TextChoices):
+        PAPER = "paper", _("纸质")
+        ELECTRONIC = "electronic", _("电子")
+        EITHER = "either", _("纸质或电子")
+
+    class Source(models.TextChoices):
+        APPLICANT = "applicant", _("申请人自备")
+        GOVERNMENT = "government", _("政府部门核发")
+        WINDOW = "window", _("窗口领取或现场填写")
+        OTHER = "other", _("其他")
+
+    class Necessity(models.TextChoices):
+        REQUIRED = "required", _("必须")
+        DEFERRABLE = "deferrable", _("可容缺（可后补）")
+        CONDITIONAL = "conditional", _("特定情形需要")
+
+    item = models.ForeignKey(ServiceItem, verbose_name=_("服务事项"), on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField(_("序号"), default=1)
+    name = models.CharField(_("材料名称"), max_length=150)
+    form = models.CharField(_("原件/复印件"), max_length=10, choices=Form.choices, default=Form.ORIGINAL)
+    copies = models.PositiveSmallIntegerField(_("份数"), default=1)
+    medium = models.CharField(_("载体"), max_length=12, choices=Medium.choices, default=Medium.PAPER)
+    paper_size = models.CharField(_("纸质规格"), max_length=30, blank=True, help_text=_("如：A4"))
+    source = models.CharField(_("来源渠道"), max_length=12, choices=Source.choices, default=Source.APPLICANT)
+    source_note = models.CharField(_("去哪里开"), max_length=200, blank=True, help_text=_("如：县医院出具；村委会盖章"))
+    necessity = models.CharField(_("是否必须"), max_length=12, choices=Necessity.choices, default=Necessity.REQUIRED)
+    condition_note = models.CharField(_("需要的情形"), max_length=200, blank=True, help_text=_("如：代办时需要"))
+    notes = models.TextField(_("填报须知"), blank=True)
+    blank_form = models.FileField(_("空白表格"), upload_to="forms/blank/", blank=True)
+    sample = models.FileField(_("示例样表"), upload_to="forms/sample/", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["item", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "name"],
+                name="material_name_unique_in_item",
+                violation_error_message=_("这个事项已有同名的材料。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(copies__gte=1) & Q(copies__lte=20),
+                name="material_copies_sensible",
+                violation_error_message=_("份数应在 1 到 20 之间。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(necessity="conditional") | ~Q(condition_note=""),
+                name="material_conditional_says_when",
+                violation_error_message=_("“特定情形需要”的材料必须写明是什么情形。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def form_text(self):
+        if self.form == self.Form.BOTH:
+            return f"原件1份、复印件{self.copies}份"
+        return f"{self.get_form_display()}{self.copies}份"
+
+
+class Step(TrackedModel):
+    """One step of the flow (办理流程): what happens, who does it, where, how long."""
+
+    item = models.ForeignKey(ServiceItem, verbose_name=_("服务事项"), on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("步骤序号"))
+    title = models.CharField(_("环节"), max_length=60, help_text=_("如：受理、审核、公示、办结"))
+    description = models.TextField(_("办理内容"), blank=True)
+    actor = models.CharField(_("办理人"), max_length=60, blank=True, help_text=_("如：综合窗口、村委会、县自然资源局"))
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    duration = models.CharField(_("时长"), max_length=60, blank=True, help_text=_("如：当场、5个工作日"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("办理步骤")
+        verbose_name_plural = _("办理步骤")
+        ordering = ["item", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "order"],
+                name="step_order_unique_in_item",
+                violation_error_message=_("这个事项已有相同序号的步骤。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.title}"
+
+
+class ResponsibilityListQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+    def township_own(self):
+        return self.filter(village__isnull=True)
+
+    def of_villages(self):
+        return self.filter(village__isnull=False)
+
+
+class ResponsibilityList(TrackedModel):
+    """A published list of duties or powers, owned by a township or one of its villages."""
+
+    class Kind(models.TextChoices):
+        POWERS = "powers", _("权责清单")
+        TERRITORIAL = "territorial", _("属地管理清单")
+        VILLAGE_ADMISSION = "admission", _("村级工作准入清单")
+        VILLAGE_SERVICE = "service", _("为民服务事项清单")
+        PETTY_POWER = "petty_power", _("小微权力清单")
+        MAIN_DUTY = "main_duty", _("主责清单")
+        ASSIST = "assist", _("协助清单")
+        NEGATIVE = "negative", _("负面清单")
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="responsibility_lists"
+    )
+    village = models.ForeignKey(
+        Village, verbose_name=_("所属村（社区）"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="responsibility_lists", help_text=_("乡镇自己的清单不填。"),
+    )
+    kind = models.CharField(_("清单类别"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("清单名称"), max_length=120)
+    version = models.CharField(_("版本"), max_length=30, help_text=_("如：2024年版"))
+    published_on = models.DateField(_("发布日期"))
+    introduction = models.TextField(_("说明"), blank=True)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+
+    objects = ResponsibilityListQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("清单")
+        verbose_name_plural = _("清单")
+        ordering = ["township", "village__order", "kind", "-published_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "kind", "version"],
+                condition=Q(village__isnull=True),
+                name="list_version_unique_for_township",
+                violation_error_message=_("本乡镇已有这一类清单的这个版本。"),
+            ),
+            models.UniqueConstraint(
+                fields=["village", "kind", "version"],
+                condition=Q(village__isnull=False),
+                name="list_version_unique_for_village",
+                violation_error_message=_("该村（社区）已有这一类清单的这个版本。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("responsibility_list", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    def clean(self):
+        if self.village_id and self.township_id and self.village.township_id != self.township_id:
+            raise ValidationError({"village": _("所选村（社区）不属于本乡镇。")})
+
+
+class ResponsibilityEntry(TrackedModel):
+    """One row of a list: a power or duty, its basis, who answers for it, and accountability."""
+
+    responsibility_list = models.ForeignKey(
+        ResponsibilityList, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="entries"
+    )
+    number = models.PositiveSmallIntegerField(_("序号"))
+    power_type = models.CharField(_("职权类型"), max_length=30, blank=True, help_text=_("如：行政检查、公共服务"))
+    name = models.CharField(_("事项名称"), max_length=200)
+    legal_bases = models.ManyToManyField(LegalBasis, verbose_name=_("职权依据"), related_name="entries", blank=True)
+    basis_text = models.TextField(_("依据说明"), blank=True)
+    duties = models.TextField(_("责任事项"), blank=True)
+    responsible_office = models.ForeignKey(
+        Office, verbose_name=_("承办科室"), on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
+    )
+    responsible_department = models.ForeignKey(
+        CountyDepartment, verbose_name=_("县级责任部门"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="entries",
+    )
+    responsible_person = models.CharField(_("责任人"), max_length=30, blank=True)
+    accountability = models.TextField(_("追责情形"), blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[legal_bases])
+
+    class Meta:
+        verbose_name = _("清单条目")
+        verbose_name_plural = _("清单条目")
+        ordering = ["responsibility_list", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["responsibility_list", "number"],
+                name="entry_number_unique_in_list",
+                violation_error_message=_("这个清单已有这个序号。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+
+class CertificateRuleQuerySet(models.QuerySet):
+    def for_township(self, township):
+        """Rules in force for a township: county-wide ones and its own."""
+        return self.filter(county_id=township.county_id).filter(Q(township__isnull=True) | Q(township=township))
+
+    def may_issue(self):
+        return self.filter(may_issue=True)
+
+    def may_not_issue(self):
+        return self.filter(may_issue=False)
+
+    def with_alternative(self):
+        return self.select_related("alternative_item", "alternative_item__township", "township").prefetch_related(
+            "legal_bases"
+        )
+
+
+class CertificateRule(TrackedModel):
+    """Whether a village committee may issue a certificate, and if not, the way around it."""
+
+    class AlternativeKind(models.TextChoices):
+        DATA_CHECK = "data_check", _("部门核查（数据共享）")
+        HELD_DOCUMENT = "held_document", _("凭已有证件")
+        PLEDGE = "pledge", _("告知承诺")
+        OTHER_OFFICE = "other_office", _("由有关部门办理")
+
+    county = models.ForeignKey(County, verbose_name=_("县（区）"), on_delete=models.CASCADE, related_name="certificate_rules")
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="certificate_rules", help_text=_("全县通用的规则不填。"),
+    )
+    name = models.CharField(_("证明名称"), max_length=100)
+    may_issue = models.BooleanField(_("村（社区）可以出具"))
+    requesting_department = models.CharField(_("索要部门"), max_length=100, blank=True)
+    purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    legal_bases = models.ManyToManyField(LegalBasis, verbose_name=_("依据"), related_name="certificate_rules", blank=True)
+    data_holder = models.CharField(_("数据掌握部门"), max_length=100, blank=True, help_text=_("如：公安派出所"))
+    alternative_kind = models.CharField(_("替代途径类型"), max_length=20, choices=AlternativeKind.choices, blank=True)
+    alternative = models.TextField(_("替代途径"), blank=True, help_text=_("群众应该怎么办，写清楚找谁、带什么。"))
+    alternative_item = models.ForeignKey(
+        ServiceItem, verbose_name=_("对应服务事项"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="certificate_rules",
+    )
+    online_url = models.URLField(_("网上办理链接"), blank=True)
+    source_document = models.CharField(_("出处文件"), max_length=200, blank=True, help_text=_("如：民发〔2020〕20号"))
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+
+    objects = CertificateRuleQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[legal_bases])
+
+    class Meta:
+        verbose_name = _("村级证明事项")
+        verbose_name_plural = _("村级证明事项")
+        ordering = ["county", "-may_issue", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                condition=Q(township__isnull=True),
+                name="certificate_name_unique_in_county",
+                violation_error_message=_("全县已有同名的证明事项。"),
+            ),
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                condition=Q(township__isnull=False),
+                name="certificate_name_unique_in_township",
+                violation_error_message=_("本乡镇已有同名的证明事项。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(may_issue=True) | (~Q(alternative_kind="") & ~Q(alternative="")),
+                name="certificate_may_not_has_alternative",
+                violation_error_message=_("不再出具的证明必须写明替代途径（类型和具体办法）。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.township_id and self.county_id and self.township.county_id != self.county_id:
+            errors["township"] = _("所选乡镇不属于这个县（区）。")
+        if self.alternative_item_id and self.county_id and self.alternative_item.township.county_id != self.county_id:
+            errors["alternative_item"] = _("对应服务事项不在本县（区）。")
+        if errors:
+            raise ValidationError(errors)

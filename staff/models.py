@@ -1,0 +1,523 @@
+"""Offices, windows, posts and people of a township, and their county counterparts."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from portal.models import County, Township, TrackedModel
+from portal.validators import phone_validator
+
+
+class CountyDepartmentManager(models.Manager):
+    def get_by_natural_key(self, county_slug, name):
+        return self.get(county__slug=county_slug, name=name)
+
+
+class CountyDepartment(TrackedModel):
+    """A county functional department (县直部门) that township posts liaise with."""
+
+    county = models.ForeignKey(
+        County, verbose_name=_("所属县（区）"), on_delete=models.CASCADE, related_name="departments"
+    )
+    name = models.CharField(_("部门名称"), max_length=60)
+    short_name = models.CharField(_("简称"), max_length=20, blank=True, help_text=_("如：民政局、市场监管局"))
+    address = models.CharField(_("办公地址"), max_length=200, blank=True)
+    phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = CountyDepartmentManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("县直部门")
+        verbose_name_plural = _("县直部门")
+        ordering = ["county", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                name="department_name_unique_in_county",
+                violation_error_message=_("本县（区）已有同名的部门。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.county.slug, self.name)
+
+    natural_key.dependencies = ["portal.county"]
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+
+class DepartmentSection(TrackedModel):
+    """A section (股室) of a county department, with the person in charge."""
+
+    department = models.ForeignKey(
+        CountyDepartment, verbose_name=_("县直部门"), on_delete=models.CASCADE, related_name="sections"
+    )
+    name = models.CharField(_("股室名称"), max_length=60)
+    head_name = models.CharField(_("负责人"), max_length=30, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True, validators=[phone_validator])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("股室")
+        verbose_name_plural = _("股室")
+        ordering = ["department", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "name"],
+                name="section_name_unique_in_department",
+                violation_error_message=_("该部门已有同名的股室。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.department.display_name}·{self.name}"
+
+
+class OfficeQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+    def with_windows(self):
+        return self.prefetch_related(
+            Prefetch("windows", queryset=Window.objects.order_by("number").prefetch_related("departments"))
+        )
+
+
+class OfficeManager(models.Manager.from_queryset(OfficeQuerySet)):
+    def get_by_natural_key(self, township_slug, name):
+        return self.get(township__slug=township_slug, name=name)
+
+
+class Office(TrackedModel):
+    """A township office, station or centre (5办1站2中心) and where to find it."""
+
+    class Kind(models.TextChoices):
+        OFFICE = "office", _("办公室")
+        STATION = "station", _("站")
+        CENTRE = "centre", _("中心")
+
+    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="offices")
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    floor = models.SmallIntegerField(_("楼层"), default=1, help_text=_("地下一层写 -1"))
+    room = models.CharField(_("房间"), max_length=30, blank=True, help_text=_("如：108室"))
+    directions = models.CharField(
+        _("怎么走"), max_length=200, blank=True, help_text=_("如：进大门右手第一间")
+    )
+    hours = models.CharField(_("办公时间"), max_length=200, blank=True, help_text=_("不填则同乡镇办公时间"))
+    phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
+    responsibilities = models.TextField(_("主要职责"), blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = OfficeManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("办公室（站、中心）")
+        verbose_name_plural = _("办公室（站、中心）")
+        ordering = ["township", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                name="office_name_unique_in_township",
+                violation_error_message=_("本乡镇已有同名的办公室（站、中心）。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(floor__gte=-5) & Q(floor__lte=50) & ~Q(floor=0),
+                name="office_floor_sensible",
+                violation_error_message=_("楼层应在 -5 到 50 之间，且不能为 0。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.township.slug, self.name)
+
+    natural_key.dependencies = ["portal.township"]
+
+    def get_absolute_url(self):
+        return reverse("office", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    @property
+    def floor_label(self):
+        return f"地下{-self.floor}层" if self.floor < 0 else f"{self.floor}楼"
+
+
+class StaffQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+    def active(self):
+        return self.filter(active=True)
+
+
+class StaffManager(models.Manager.from_queryset(StaffQuerySet)):
+    def get_by_natural_key(self, township_slug, name):
+        return self.get(township__slug=township_slug, name=name)
+
+
+class Staff(TrackedModel):
+    """A member of the township's staff. A private mobile is never shown to the public."""
+
+    class Whereabouts(models.TextChoices):
+        ON_DUTY = "on_duty", _("在岗")
+        IN_VILLAGE = "in_village", _("下村")
+        MEETING = "meeting", _("开会")
+        BUSINESS_TRIP = "trip", _("出差")
+        LEAVE = "leave", _("请假")
+
+    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(
+        _("姓名"), max_length=30, help_text=_("本乡镇内不能重名；如有同名，请加区分，如“王伟（民政）”。")
+    )
+    job_title = models.CharField(_("职务"), max_length=60, blank=True)
+    photo = models.ImageField(_("工作照"), upload_to="staff-photos/", blank=True)
+    office_phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
+    mobile = models.CharField(_("手机"), max_length=30, blank=True, validators=[phone_validator])
+    mobile_public = models.BooleanField(
+        _("手机可对外公开"), default=False, help_text=_("未勾选时，手机号只在后台可见，公开页面只显示办公电话。")
+    )
+    whereabouts = models.CharField(
+        _("去向"), max_length=12, choices=Whereabouts.choices, default=Whereabouts.ON_DUTY
+    )
+    whereabouts_note = models.CharField(_("去向说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村，下午回"))
+    active = models.BooleanField(_("在职"), default=True)
+    phone_checked_on = models.DateField(_("电话核对日期"), null=True, blank=True)
+
+    objects = StaffManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+        ordering = ["township", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "name"],
+                name="staff_name_unique_in_township",
+                violation_error_message=_("本乡镇已有同名的工作人员；如确有同名，请在姓名后加区分。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(mobile_public=False) | ~Q(mobile=""),
+                name="staff_public_mobile_present",
+                violation_error_message=_("勾选了“手机可对外公开”，但没有填写手机号。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.township.slug, self.name)
+
+    natural_key.dependencies = ["portal.township"]
+
+    @property
+    def public_phone(self):
+        """Return the number residents may call: the office phone, else a public mobile."""
+        if self.office_phone:
+            return self.office_phone
+        return self.mobile if self.mobile_public else ""
+
+    @property
+    def public_mobile(self):
+        return self.mobile if self.mobile_public else ""
+
+
+class WindowQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+
+class WindowManager(models.Manager.from_queryset(WindowQuerySet)):
+    def get_by_natural_key(self, township_slug, number):
+        return self.get(township__slug=township_slug, number=number)
+
+
+class Window(TrackedModel):
+    """A counter in the service hall: general (综窗, 3–5 departments) or dedicated (专窗)."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("综合窗口")
+        DEDICATED = "dedicated", _("专门窗口")
+
+    GENERAL_MIN_DEPARTMENTS = 3
+    GENERAL_MAX_DEPARTMENTS = 5
+
+    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="windows")
+    office = models.ForeignKey(
+        Office, verbose_name=_("所在办公室（中心）"), on_delete=models.PROTECT, related_name="windows"
+    )
+    number = models.PositiveSmallIntegerField(_("窗口号"))
+    name = models.CharField(_("窗口名称"), max_length=60, help_text=_("如：综合受理窗口、公安专窗"))
+    kind = models.CharField(_("窗口类型"), max_length=10, choices=Kind.choices)
+    departments = models.ManyToManyField(
+        CountyDepartment,
+        verbose_name=_("受理哪些部门的事项"),
+        related_name="windows",
+        blank=True,
+        help_text=_("综合窗口受理 3–5 个部门的事项；专门窗口对应一个部门。"),
+    )
+    handles = models.CharField(_("主要办理"), max_length=200, blank=True, help_text=_("一句话说明，如：社保、医保、低保"))
+    primary_staff = models.ForeignKey(
+        Staff, verbose_name=_("A角"), on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_windows"
+    )
+    backup_staff = models.ForeignKey(
+        Staff, verbose_name=_("B角"), on_delete=models.SET_NULL, null=True, blank=True, related_name="backup_windows"
+    )
+
+    objects = WindowManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("窗口")
+        verbose_name_plural = _("窗口")
+        ordering = ["township", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "number"],
+                name="window_number_unique_in_township",
+                violation_error_message=_("本乡镇已有这个窗口号。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(primary_staff__isnull=True) | ~Q(primary_staff=models.F("backup_staff")),
+                name="window_backup_differs_from_primary",
+                violation_error_message=_("窗口的A角和B角不能是同一个人。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="window_number_positive",
+                violation_error_message=_("窗口号从 1 开始。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}号{self.name}"
+
+    def natural_key(self):
+        return (self.township.slug, self.number)
+
+    natural_key.dependencies = ["portal.township"]
+
+    def get_absolute_url(self):
+        return reverse("window", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    def clean(self):
+        errors = {}
+        if self.office_id and self.township_id and self.office.township_id != self.township_id:
+            errors["office"] = _("所选办公室不属于本乡镇。")
+        for field in ("primary_staff", "backup_staff"):
+            person = getattr(self, field)
+            if person is not None and self.township_id and person.township_id != self.township_id:
+                errors[field] = _("所选工作人员不属于本乡镇。")
+        if errors:
+            raise ValidationError(errors)
+
+    def department_count_error(self, departments):
+        """Return why this set of departments does not fit the window's kind, or None."""
+        count = len(departments)
+        if self.kind == self.Kind.GENERAL and not (
+            self.GENERAL_MIN_DEPARTMENTS <= count <= self.GENERAL_MAX_DEPARTMENTS
+        ):
+            return _("综合窗口应受理 3 至 5 个部门的事项，现在选了 %(count)d 个。") % {"count": count}
+        if self.kind == self.Kind.DEDICATED and count != 1:
+            return _("专门窗口只对应一个部门，现在选了 %(count)d 个。") % {"count": count}
+        return None
+
+
+class PostQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+    def with_holders(self):
+        """Prefetch holders (A first) with their staff: one query, whatever the count."""
+        return self.select_related("office").prefetch_related(
+            Prefetch("holders", queryset=PostHolder.objects.select_related("staff").order_by("role", "order"))
+        )
+
+    def without_backup(self):
+        return self.exclude(holders__role=PostHolder.Role.BACKUP)
+
+
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    def get_by_natural_key(self, township_slug, title):
+        return self.get(township__slug=township_slug, title=title)
+
+
+class Post(TrackedModel):
+    """A township post (岗位), held by one A holder and one or more B holders."""
+
+    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="posts")
+    office = models.ForeignKey(Office, verbose_name=_("所属办公室（站、中心）"), on_delete=models.PROTECT, related_name="posts")
+    title = models.CharField(_("岗位名称"), max_length=60)
+    duties = models.TextField(_("岗位职责"), blank=True)
+    phone = models.CharField(
+        _("岗位电话"), max_length=30, blank=True, validators=[phone_validator], help_text=_("不填则显示在岗人员的办公电话")
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = PostManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        ordering = ["township", "office__order", "order", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "title"],
+                name="post_title_unique_in_township",
+                violation_error_message=_("本乡镇已有同名的岗位。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.township.slug, self.title)
+
+    natural_key.dependencies = ["portal.township"]
+
+    def get_absolute_url(self):
+        return reverse("post", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    def clean(self):
+        if self.office_id and self.township_id and self.office.township_id != self.township_id:
+            raise ValidationError({"office": _("所选办公室不属于本乡镇。")})
+
+    # The helpers below read the prefetched ``holders`` (see PostQuerySet.with_holders)
+    # so that templates looping over posts never query.
+    @property
+    def primary_holders(self):
+        return [h for h in self.holders.all() if h.role == PostHolder.Role.PRIMARY]
+
+    @property
+    def backup_holders(self):
+        return [h for h in self.holders.all() if h.role == PostHolder.Role.BACKUP]
+
+    @property
+    def contact_phone(self):
+        if self.phone:
+            return self.phone
+        for holder in self.holders.all():
+            if holder.staff.public_phone:
+                return holder.staff.public_phone
+        return ""
+
+
+class PostHolder(TrackedModel):
+    """A person holding a post, as A role (主办) or B role (备岗)."""
+
+    class Role(models.TextChoices):
+        PRIMARY = "A", _("A角（主办）")
+        BACKUP = "B", _("B角（备岗）")
+
+    post = models.ForeignKey(Post, verbose_name=_("岗位"), on_delete=models.CASCADE, related_name="holders")
+    staff = models.ForeignKey(Staff, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="holdings")
+    role = models.CharField(_("角色"), max_length=1, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("在岗人员")
+        verbose_name_plural = _("在岗人员")
+        ordering = ["post", "role", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "staff"],
+                name="holder_once_per_post",
+                violation_error_message=_("此人已在这个岗位上。"),
+            ),
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=Q(role="A"),
+                name="holder_one_primary_per_post",
+                violation_error_message=_("一个岗位只能有一名A角。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["A", "B"]), name="holder_role_valid",
+                violation_error_message=_("角色只能是A角或B角。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.post}：{self.staff}（{self.role}角）"
+
+    def clean(self):
+        if self.post_id and self.staff_id and self.post.township_id != self.staff.township_id:
+            raise ValidationError({"staff": _("所选工作人员不属于本岗位所在的乡镇。")})
+
+
+class LiaisonQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(post__township=township)
+
+    def with_both_sides(self):
+        """Select post, office, department and section; prefetch the post's holders."""
+        return self.select_related("post", "post__office", "department", "section").prefetch_related(
+            Prefetch(
+                "post__holders", queryset=PostHolder.objects.select_related("staff").order_by("role", "order")
+            )
+        )
+
+
+class Liaison(TrackedModel):
+    """One line of the county–township liaison table (县乡工作对接联系表).
+
+    A busy post held by several people faces one department (多对一); a light
+    post may face several departments (一对多): one row per pair.
+    """
+
+    post = models.ForeignKey(Post, verbose_name=_("乡镇岗位"), on_delete=models.CASCADE, related_name="liaisons")
+    department = models.ForeignKey(
+        CountyDepartment, verbose_name=_("县直部门"), on_delete=models.PROTECT, related_name="liaisons"
+    )
+    section = models.ForeignKey(
+        DepartmentSection, verbose_name=_("对接股室"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="liaisons",
+    )
+    matters = models.CharField(_("对接事项"), max_length=200, blank=True)
+    county_contact_name = models.CharField(_("县级责任人"), max_length=30)
+    county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, validators=[phone_validator])
+    confirmed_on = models.DateField(_("县级最近确认日期"), null=True, blank=True)
+
+    objects = LiaisonQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("县乡对接")
+        verbose_name_plural = _("县乡工作对接联系表")
+        ordering = ["post__office__order", "post__order", "post__title", "department__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "department"],
+                name="liaison_once_per_post_and_department",
+                violation_error_message=_("这个岗位已对接该县直部门。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.post} ↔ {self.department}"
+
+    def clean(self):
+        errors = {}
+        if self.section_id and self.department_id and self.section.department_id != self.department_id:
+            errors["section"] = _("所选股室不属于该县直部门。")
+        if self.post_id and self.department_id and self.post.township.county_id != self.department.county_id:
+            errors["department"] = _("所选部门不属于本乡镇所在的县（区）。")
+        if errors:
+            raise ValidationError(errors)

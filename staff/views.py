@@ -1,0 +1,8 @@
+from django.http import HttpResponse
+
+
+def office(request, township, pk):
+    return HttpResponse("TODO")
+
+
+window = post = liaison_table = office
