@@ -89,7 +89,9 @@ class TownshipManager(models.Manager.from_queryset(TownshipQuerySet)):
 class Township(TrackedModel):
     """A township or sub-district (乡镇/街道): it owns its public pages and its codes."""
 
-    county = models.ForeignKey(County, verbose_name=_("所属县（区）"), on_delete=models.PROTECT, related_name="townships")
+    county = models.ForeignKey(
+        County, verbose_name=_("所属县（区）"), on_delete=models.PROTECT, related_name="townships"
+    )
     name = models.CharField(_("名称"), max_length=50)
     slug = models.SlugField(
         _("网址标识"), max_length=50, unique=True, help_text=_("用于网址，如 donglu；打印后请勿修改。")
@@ -99,9 +101,7 @@ class Township(TrackedModel):
         _("办公时间"), blank=True, help_text=_("如：周一至周五 上午8:00-12:00，下午14:30-17:30（法定节假日除外）")
     )
     phone = models.CharField(_("咨询电话"), max_length=30, blank=True, validators=[phone_validator])
-    supervision_phone = models.CharField(
-        _("监督投诉电话"), max_length=30, blank=True, validators=[phone_validator]
-    )
+    supervision_phone = models.CharField(_("监督投诉电话"), max_length=30, blank=True, validators=[phone_validator])
     introduction = models.TextField(_("简介"), blank=True)
     floor_plan = models.ImageField(_("办公区域平面示意图"), upload_to="floor-plans/", blank=True)
     floor_plan_text = models.TextField(
@@ -127,11 +127,11 @@ class Township(TrackedModel):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("township_home", kwargs={"township": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class VillageQuerySet(models.QuerySet):
@@ -151,12 +151,12 @@ class Village(TrackedModel):
         VILLAGE = "village", _("行政村")
         COMMUNITY = "community", _("社区")
 
-    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="villages")
+    township = models.ForeignKey(
+        Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="villages"
+    )
     name = models.CharField(_("名称"), max_length=50)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.VILLAGE)
-    service_room = models.CharField(
-        _("便民服务室位置"), max_length=200, blank=True, help_text=_("如：村委会一楼东侧")
-    )
+    service_room = models.CharField(_("便民服务室位置"), max_length=200, blank=True, help_text=_("如：村委会一楼东侧"))
     service_hours = models.CharField(_("服务时间"), max_length=200, blank=True)
     agent_name = models.CharField(_("代办员"), max_length=30, blank=True)
     agent_phone = models.CharField(_("代办员电话"), max_length=30, blank=True, validators=[phone_validator])
@@ -181,13 +181,13 @@ class Village(TrackedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("village", kwargs={"township": self.township.slug, "pk": self.pk})
+
     def natural_key(self):
         return (self.township.slug, self.name)
 
     natural_key.dependencies = ["portal.township"]
-
-    def get_absolute_url(self):
-        return reverse("village", kwargs={"township": self.township.slug, "pk": self.pk})
 
 
 class UserScope(models.Model):
@@ -201,11 +201,19 @@ class UserScope(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="scope"
     )
     township = models.ForeignKey(
-        Township, verbose_name=_("乡镇（办事员）"), on_delete=models.CASCADE, null=True, blank=True,
+        Township,
+        verbose_name=_("乡镇（办事员）"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="user_scopes",
     )
     county = models.ForeignKey(
-        County, verbose_name=_("县（区）（审核员）"), on_delete=models.CASCADE, null=True, blank=True,
+        County,
+        verbose_name=_("县（区）（审核员）"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="user_scopes",
     )
 
@@ -244,7 +252,9 @@ class QRCode(TrackedModel):
         LIAISON = "liaison", _("县乡对接联系表")
         LISTS = "lists", _("清单目录")
 
-    township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.PROTECT, related_name="qr_codes")
+    township = models.ForeignKey(
+        Township, verbose_name=_("所属乡镇"), on_delete=models.PROTECT, related_name="qr_codes"
+    )
     code = models.CharField(_("码号"), max_length=16, unique=True, editable=False)
     target_type = models.ForeignKey(
         "contenttypes.ContentType", verbose_name=_("指向的类型"), on_delete=models.PROTECT, null=True, blank=True
@@ -253,10 +263,14 @@ class QRCode(TrackedModel):
     target = GenericForeignKey("target_type", "target_id")
     board = models.CharField(_("指向的公示栏"), max_length=20, choices=Board.choices, blank=True, default="")
     target_label = models.CharField(
-        _("指向（打印时的名称）"), max_length=200, blank=True,
+        _("指向（打印时的名称）"),
+        max_length=200,
+        blank=True,
         help_text=_("记下印制时指向的名称；指向的内容删除后仍能看出这张码原来贴在哪里。"),
     )
-    placement = models.CharField(_("张贴位置"), max_length=100, help_text=_("如：大门、3号综合窗口、民政岗职责牌、东垆村微信群"))
+    placement = models.CharField(
+        _("张贴位置"), max_length=100, help_text=_("如：大门、3号综合窗口、民政岗职责牌、东垆村微信群")
+    )
     active = models.BooleanField(_("启用"), default=True)
 
     history = HistoricalRecords()

@@ -117,8 +117,16 @@ class ServiceItemQuerySet(models.QuerySet):
     def with_guide(self):
         """Select and prefetch everything the one-time notice page shows."""
         return self.select_related(
-            "township", "township__county", "office", "window", "category", "department",
-            "responsible_post", "responsible_post__office", "merged_into", "last_checked_by",
+            "township",
+            "township__county",
+            "office",
+            "window",
+            "category",
+            "department",
+            "responsible_post",
+            "responsible_post__office",
+            "merged_into",
+            "last_checked_by",
         ).prefetch_related(
             "materials",
             "steps",
@@ -184,16 +192,31 @@ class ServiceItem(TrackedModel):
 
     handling = models.CharField(_("办理方式"), max_length=20, choices=Handling.choices, default=Handling.LOCAL)
     department = models.ForeignKey(
-        CountyDepartment, verbose_name=_("县级审批部门"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="service_items", help_text=_("受理后代办至县级的事项必须填写。"),
+        CountyDepartment,
+        verbose_name=_("县级审批部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_items",
+        help_text=_("受理后代办至县级的事项必须填写。"),
     )
-    office = models.ForeignKey(Office, verbose_name=_("办理科室"), on_delete=models.PROTECT, related_name="service_items")
+    office = models.ForeignKey(
+        Office, verbose_name=_("办理科室"), on_delete=models.PROTECT, related_name="service_items"
+    )
     window = models.ForeignKey(
-        Window, verbose_name=_("受理窗口"), on_delete=models.SET_NULL, null=True, blank=True,
+        Window,
+        verbose_name=_("受理窗口"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="service_items",
     )
     responsible_post = models.ForeignKey(
-        Post, verbose_name=_("责任岗位"), on_delete=models.SET_NULL, null=True, blank=True,
+        Post,
+        verbose_name=_("责任岗位"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="service_items",
     )
 
@@ -229,7 +252,9 @@ class ServiceItem(TrackedModel):
         _("可容缺受理"), default=False, help_text=_("次要材料缺少时，签署承诺书后先受理。")
     )
 
-    legal_bases = models.ManyToManyField(LegalBasis, verbose_name=_("设定依据"), related_name="service_items", blank=True)
+    legal_bases = models.ManyToManyField(
+        LegalBasis, verbose_name=_("设定依据"), related_name="service_items", blank=True
+    )
 
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.IN_FORCE)
     suspended_from = models.DateField(_("暂停起始日期"), null=True, blank=True)
@@ -244,7 +269,11 @@ class ServiceItem(TrackedModel):
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
     last_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("核对人"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核对人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -296,7 +325,8 @@ class ServiceItem(TrackedModel):
                 violation_error_message=_("“受理后代办至县级部门”的事项必须写明县级审批部门。"),
             ),
             models.CheckConstraint(
-                condition=Q(promised_limit_unit="on_the_spot") | Q(promised_limit_value__isnull=False)
+                condition=Q(promised_limit_unit="on_the_spot")
+                | Q(promised_limit_value__isnull=False)
                 | Q(promised_limit_value__isnull=True, legal_limit_value__isnull=True),
                 name="item_promised_limit_has_value",
                 violation_error_message=_("承诺时限以天计时必须填写天数；当场办结请选“即办”。"),
@@ -398,7 +428,9 @@ class Material(TrackedModel):
         DEFERRABLE = "deferrable", _("可容缺（可后补）")
         CONDITIONAL = "conditional", _("特定情形需要")
 
-    item = models.ForeignKey(ServiceItem, verbose_name=_("服务事项"), on_delete=models.CASCADE, related_name="materials")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("服务事项"), on_delete=models.CASCADE, related_name="materials"
+    )
     order = models.PositiveSmallIntegerField(_("序号"), default=1)
     name = models.CharField(_("材料名称"), max_length=150)
     form = models.CharField(_("原件/复印件"), max_length=10, choices=Form.choices, default=Form.ORIGINAL)
@@ -504,8 +536,13 @@ class ResponsibilityList(TrackedModel):
         Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="responsibility_lists"
     )
     village = models.ForeignKey(
-        Village, verbose_name=_("所属村（社区）"), on_delete=models.CASCADE, null=True, blank=True,
-        related_name="responsibility_lists", help_text=_("乡镇自己的清单不填。"),
+        Village,
+        verbose_name=_("所属村（社区）"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responsibility_lists",
+        help_text=_("乡镇自己的清单不填。"),
     )
     kind = models.CharField(_("清单类别"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("清单名称"), max_length=120)
@@ -563,7 +600,11 @@ class ResponsibilityEntry(TrackedModel):
         Office, verbose_name=_("承办科室"), on_delete=models.SET_NULL, null=True, blank=True, related_name="entries"
     )
     responsible_department = models.ForeignKey(
-        CountyDepartment, verbose_name=_("县级责任部门"), on_delete=models.SET_NULL, null=True, blank=True,
+        CountyDepartment,
+        verbose_name=_("县级责任部门"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="entries",
     )
     responsible_person = models.CharField(_("责任人"), max_length=30, blank=True)
@@ -614,21 +655,34 @@ class CertificateRule(TrackedModel):
         PLEDGE = "pledge", _("告知承诺")
         OTHER_OFFICE = "other_office", _("由有关部门办理")
 
-    county = models.ForeignKey(County, verbose_name=_("县（区）"), on_delete=models.CASCADE, related_name="certificate_rules")
+    county = models.ForeignKey(
+        County, verbose_name=_("县（区）"), on_delete=models.CASCADE, related_name="certificate_rules"
+    )
     township = models.ForeignKey(
-        Township, verbose_name=_("乡镇"), on_delete=models.CASCADE, null=True, blank=True,
-        related_name="certificate_rules", help_text=_("全县通用的规则不填。"),
+        Township,
+        verbose_name=_("乡镇"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="certificate_rules",
+        help_text=_("全县通用的规则不填。"),
     )
     name = models.CharField(_("证明名称"), max_length=100)
     may_issue = models.BooleanField(_("村（社区）可以出具"))
     requesting_department = models.CharField(_("索要部门"), max_length=100, blank=True)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
-    legal_bases = models.ManyToManyField(LegalBasis, verbose_name=_("依据"), related_name="certificate_rules", blank=True)
+    legal_bases = models.ManyToManyField(
+        LegalBasis, verbose_name=_("依据"), related_name="certificate_rules", blank=True
+    )
     data_holder = models.CharField(_("数据掌握部门"), max_length=100, blank=True, help_text=_("如：公安派出所"))
     alternative_kind = models.CharField(_("替代途径类型"), max_length=20, choices=AlternativeKind.choices, blank=True)
     alternative = models.TextField(_("替代途径"), blank=True, help_text=_("群众应该怎么办，写清楚找谁、带什么。"))
     alternative_item = models.ForeignKey(
-        ServiceItem, verbose_name=_("对应服务事项"), on_delete=models.SET_NULL, null=True, blank=True,
+        ServiceItem,
+        verbose_name=_("对应服务事项"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="certificate_rules",
     )
     online_url = models.URLField(_("网上办理链接"), blank=True)

@@ -112,9 +112,7 @@ class Office(TrackedModel):
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
     floor = models.SmallIntegerField(_("楼层"), default=1, help_text=_("地下一层写 -1"))
     room = models.CharField(_("房间"), max_length=30, blank=True, help_text=_("如：108室"))
-    directions = models.CharField(
-        _("怎么走"), max_length=200, blank=True, help_text=_("如：进大门右手第一间")
-    )
+    directions = models.CharField(_("怎么走"), max_length=200, blank=True, help_text=_("如：进大门右手第一间"))
     hours = models.CharField(_("办公时间"), max_length=200, blank=True, help_text=_("不填则同乡镇办公时间"))
     phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
     responsibilities = models.TextField(_("主要职责"), blank=True)
@@ -190,10 +188,10 @@ class Staff(TrackedModel):
     mobile_public = models.BooleanField(
         _("手机可对外公开"), default=False, help_text=_("未勾选时，手机号只在后台可见，公开页面只显示办公电话。")
     )
-    whereabouts = models.CharField(
-        _("去向"), max_length=12, choices=Whereabouts.choices, default=Whereabouts.ON_DUTY
+    whereabouts = models.CharField(_("去向"), max_length=12, choices=Whereabouts.choices, default=Whereabouts.ON_DUTY)
+    whereabouts_note = models.CharField(
+        _("去向说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村，下午回")
     )
-    whereabouts_note = models.CharField(_("去向说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村，下午回"))
     active = models.BooleanField(_("在职"), default=True)
     phone_checked_on = models.DateField(_("电话核对日期"), null=True, blank=True)
 
@@ -271,7 +269,9 @@ class Window(TrackedModel):
         blank=True,
         help_text=_("综合窗口受理 3–5 个部门的事项；专门窗口对应一个部门。"),
     )
-    handles = models.CharField(_("主要办理"), max_length=200, blank=True, help_text=_("一句话说明，如：社保、医保、低保"))
+    handles = models.CharField(
+        _("主要办理"), max_length=200, blank=True, help_text=_("一句话说明，如：社保、医保、低保")
+    )
     primary_staff = models.ForeignKey(
         Staff, verbose_name=_("A角"), on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_windows"
     )
@@ -298,7 +298,8 @@ class Window(TrackedModel):
                 violation_error_message=_("窗口的A角和B角不能是同一个人。"),
             ),
             models.CheckConstraint(
-                condition=Q(number__gte=1), name="window_number_positive",
+                condition=Q(number__gte=1),
+                name="window_number_positive",
                 violation_error_message=_("窗口号从 1 开始。"),
             ),
         ]
@@ -360,11 +361,17 @@ class Post(TrackedModel):
     """A township post (岗位), held by one A holder and one or more B holders."""
 
     township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="posts")
-    office = models.ForeignKey(Office, verbose_name=_("所属办公室（站、中心）"), on_delete=models.PROTECT, related_name="posts")
+    office = models.ForeignKey(
+        Office, verbose_name=_("所属办公室（站、中心）"), on_delete=models.PROTECT, related_name="posts"
+    )
     title = models.CharField(_("岗位名称"), max_length=60)
     duties = models.TextField(_("岗位职责"), blank=True)
     phone = models.CharField(
-        _("岗位电话"), max_length=30, blank=True, validators=[phone_validator], help_text=_("不填则显示在岗人员的办公电话")
+        _("岗位电话"),
+        max_length=30,
+        blank=True,
+        validators=[phone_validator],
+        help_text=_("不填则显示在岗人员的办公电话"),
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -449,7 +456,8 @@ class PostHolder(TrackedModel):
                 violation_error_message=_("一个岗位只能有一名A角。"),
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["A", "B"]), name="holder_role_valid",
+                condition=Q(role__in=["A", "B"]),
+                name="holder_role_valid",
                 violation_error_message=_("角色只能是A角或B角。"),
             ),
         ]
@@ -469,9 +477,7 @@ class LiaisonQuerySet(models.QuerySet):
     def with_both_sides(self):
         """Select post, office, department and section; prefetch the post's holders."""
         return self.select_related("post", "post__office", "department", "section").prefetch_related(
-            Prefetch(
-                "post__holders", queryset=PostHolder.objects.select_related("staff").order_by("role", "order")
-            )
+            Prefetch("post__holders", queryset=PostHolder.objects.select_related("staff").order_by("role", "order"))
         )
 
 
@@ -487,7 +493,11 @@ class Liaison(TrackedModel):
         CountyDepartment, verbose_name=_("县直部门"), on_delete=models.PROTECT, related_name="liaisons"
     )
     section = models.ForeignKey(
-        DepartmentSection, verbose_name=_("对接股室"), on_delete=models.SET_NULL, null=True, blank=True,
+        DepartmentSection,
+        verbose_name=_("对接股室"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="liaisons",
     )
     matters = models.CharField(_("对接事项"), max_length=200, blank=True)
