@@ -1,0 +1,147 @@
+"""Builders for test data: small, explicit, and independent of the demo fixtures.
+
+Each builder takes keyword arguments for what a test cares about and fills
+the rest with plausible values. Phone numbers follow the demo rule: landline
+local parts start with 0, mobiles start with 100, so nothing can ring.
+"""
+
+import datetime
+import itertools
+
+from portal.models import County, Township, Village
+from services.models import (
+    Category,
+    CertificateRule,
+    LegalBasis,
+    LifeEvent,
+    Material,
+    ResponsibilityEntry,
+    ResponsibilityList,
+    ServiceItem,
+    Step,
+)
+from staff.models import CountyDepartment, Liaison, Office, Post, PostHolder, Staff, Window
+
+_counter = itertools.count(1)
+
+
+def _n():
+    return next(_counter)
+
+
+def make_county(*, name=None, slug=None):
+    n = _n()
+    return County.objects.create(name=name or f"测试县{n}", slug=slug or f"county-{n}")
+
+
+def make_township(*, county=None, name=None, slug=None, **fields):
+    n = _n()
+    fields.setdefault("address", "测试县测试路1号")
+    fields.setdefault("opening_hours", "周一至周五 8:00-12:00，14:30-17:30")
+    fields.setdefault("phone", "0359-0100001")
+    fields.setdefault("supervision_phone", "12345")
+    return Township.objects.create(
+        county=county or make_county(), name=name or f"测试乡{n}", slug=slug or f"township-{n}", **fields
+    )
+
+
+def make_village(*, township, name=None, **fields):
+    fields.setdefault("service_room", "村委会一楼")
+    fields.setdefault("agent_name", "代办员甲")
+    fields.setdefault("agent_phone", "0359-0100002")
+    return Village.objects.create(township=township, name=name or f"测试村{_n()}", **fields)
+
+
+def make_department(*, county, name=None, **fields):
+    return CountyDepartment.objects.create(county=county, name=name or f"测试局{_n()}", **fields)
+
+
+def make_office(*, township, name=None, kind=Office.Kind.OFFICE, **fields):
+    fields.setdefault("floor", 1)
+    fields.setdefault("room", "101室")
+    return Office.objects.create(township=township, name=name or f"测试办公室{_n()}", kind=kind, **fields)
+
+
+def make_staff(*, township, name=None, **fields):
+    fields.setdefault("office_phone", "0359-0100003")
+    return Staff.objects.create(township=township, name=name or f"测试人员{_n()}", **fields)
+
+
+def make_post(*, township, office=None, title=None, primary=None, backups=(), **fields):
+    """Create a post; ``primary`` and ``backups`` are Staff to hold it as A and B."""
+    post = Post.objects.create(
+        township=township, office=office or make_office(township=township), title=title or f"测试岗{_n()}", **fields
+    )
+    if primary is not None:
+        PostHolder.objects.create(post=post, staff=primary, role=PostHolder.Role.PRIMARY)
+    for order, person in enumerate(backups):
+        PostHolder.objects.create(post=post, staff=person, role=PostHolder.Role.BACKUP, order=order)
+    return post
+
+
+def make_window(*, township, office, number=None, kind=Window.Kind.GENERAL, departments=(), **fields):
+    window = Window.objects.create(
+        township=township, office=office, number=number or _n(), name=fields.pop("name", "综合窗口"), kind=kind, **fields
+    )
+    window.departments.set(departments)
+    return window
+
+
+def make_liaison(*, post, department, **fields):
+    fields.setdefault("county_contact_name", "县联络人")
+    fields.setdefault("county_contact_phone", "0359-0200001")
+    return Liaison.objects.create(post=post, department=department, **fields)
+
+
+def make_category(*, name=None, slug=None):
+    n = _n()
+    return Category.objects.create(name=name or f"分类{n}", slug=slug or f"category-{n}")
+
+
+def make_life_event(*, name=None, slug=None):
+    n = _n()
+    return LifeEvent.objects.create(name=name or f"事件{n}", slug=slug or f"event-{n}")
+
+
+def make_legal_basis(*, title=None, article="第一条", **fields):
+    return LegalBasis.objects.create(title=title or f"《测试条例{_n()}》", article=article, **fields)
+
+
+def make_item(*, township, office=None, code=None, name=None, materials=0, steps=0, **fields):
+    """Create a service item with ``materials`` and ``steps`` numbered rows."""
+    fields.setdefault("item_type", ServiceItem.ItemType.PUBLIC_SERVICE)
+    fields.setdefault("promised_limit_value", 5)
+    fields.setdefault("legal_limit_value", 20)
+    fields.setdefault("last_checked_on", datetime.date(2026, 11, 1))
+    n = _n()
+    item = ServiceItem.objects.create(
+        township=township,
+        office=office or make_office(township=township),
+        code=code or f"T-{n:04d}",
+        name=name or f"测试事项{n}",
+        **fields,
+    )
+    for i in range(1, materials + 1):
+        Material.objects.create(item=item, order=i, name=f"{item.name}材料{i}", source_note="申请人自备")
+    for i in range(1, steps + 1):
+        Step.objects.create(item=item, order=i, title=f"环节{i}", actor="综合窗口")
+    return item
+
+
+def make_list(*, township, village=None, kind=ResponsibilityList.Kind.POWERS, entries=0, **fields):
+    fields.setdefault("title", f"测试清单{_n()}")
+    fields.setdefault("version", "2026年版")
+    fields.setdefault("published_on", datetime.date(2026, 1, 1))
+    rlist = ResponsibilityList.objects.create(township=township, village=village, kind=kind, **fields)
+    for i in range(1, entries + 1):
+        ResponsibilityEntry.objects.create(responsibility_list=rlist, number=i, name=f"条目{i}", power_type="公共服务")
+    return rlist
+
+
+def make_certificate_rule(*, county, township=None, name=None, may_issue=False, **fields):
+    if not may_issue:
+        fields.setdefault("alternative_kind", CertificateRule.AlternativeKind.HELD_DOCUMENT)
+        fields.setdefault("alternative", "凭户口簿办理")
+    return CertificateRule.objects.create(
+        county=county, township=township, name=name or f"测试证明{_n()}", may_issue=may_issue, **fields
+    )

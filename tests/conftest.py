@@ -1,0 +1,91 @@
+"""Shared fixtures: named personas, a small township, and Debian's Chromium for browser tests."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests import builders
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parent.parent / "test-results"
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# refuses to run there unless told this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip browser tests where Chromium is missing, unless running in CI, where they must fail."""
+    if os.path.exists(CHROMIUM) or shutil.which("chromium"):
+        return
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        return  # let them run and fail loudly: CI must have Chromium
+    skip = pytest.mark.skip(reason=f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A cheap phone: 390×844, touch, Simplified Chinese."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+        "locale": "zh-CN",
+    }
+
+
+@pytest.fixture
+def artefacts_dir():
+    ARTEFACTS.mkdir(exist_ok=True)
+    return ARTEFACTS
+
+
+@pytest.fixture
+def county(db):
+    return builders.make_county(name="瑞河县", slug="ruihe-test")
+
+
+@pytest.fixture
+def township(county):
+    return builders.make_township(county=county, name="东岭乡", slug="dongling-test")
+
+
+@pytest.fixture
+def other_township(county):
+    return builders.make_township(county=county, name="西川镇", slug="xichuan-test")
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("admin-test", "admin@example.invalid", "pw-for-tests-only")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
