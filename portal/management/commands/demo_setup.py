@@ -1,0 +1,37 @@
+"""Prepare the local demo: migrate, load the demo fixtures once, create the demo admin."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.models import Township
+
+DEMO_ADMIN_USERNAME = "demo"
+DEMO_ADMIN_PASSWORD = "demo-only-password"
+
+
+class Command(BaseCommand):
+    help = "准备本地演示：迁移数据库、载入演示数据（只载入一次）、创建演示管理员账号。"
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("演示数据只用于本地演示（DEBUG=1）；生产环境请勿运行。")
+        call_command("migrate", interactive=False, verbosity=0)
+        if Township.objects.exists():
+            self.stdout.write("数据库里已有乡镇，跳过演示数据。")
+        else:
+            fixtures = sorted(str(p) for p in (Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
+            call_command("loaddata", *fixtures, verbosity=0)
+            self.stdout.write(f"已载入演示数据：{len(fixtures)} 个文件。")
+        user_model = get_user_model()
+        admin, created = user_model.objects.get_or_create(
+            username=DEMO_ADMIN_USERNAME, defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password(DEMO_ADMIN_PASSWORD)
+            admin.save()
+        self.stdout.write(self.style.SUCCESS("演示管理员账号（仅限本机演示）："))
+        self.stdout.write(f"  用户名 {DEMO_ADMIN_USERNAME}  密码 {DEMO_ADMIN_PASSWORD}")

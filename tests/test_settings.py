@@ -1,0 +1,136 @@
+"""Deployment settings: production mode passes Django's deploy check and runs under gunicorn."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.test import RequestFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="bm.example.gov.cn,127.0.0.1",
+        PORTAL_BASE_URL="https://bm.example.gov.cn",
+        PORTAL_VAR_DIR=str(tmp_path),
+    )
+    env.update(extra)
+    return env
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_pass_the_deploy_check_without_warnings(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stderr + result.stdout
+
+
+def test_production_refuses_the_demo_secret(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEBUG", "maybe"), ("SECURE_HSTS_SECONDS", "a year"), ("PORTAL_BASE_URL", "bm.example.gov.cn/portal")],
+)
+def test_a_bad_environment_value_fails_loudly(tmp_path, name, value):
+    result = manage("check", env=production_env(tmp_path, **{name: value}))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_the_forwarded_scheme_from_the_tls_proxy_is_trusted(settings):
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert request.is_secure()
+
+
+def test_language_and_time_zone_are_chinese(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def test_no_model_change_lacks_a_migration():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gunicorn_serves_the_portal_behind_a_tls_proxy(tmp_path):
+    env = production_env(tmp_path, STATIC_ROOT=str(tmp_path / "static"))
+    assert manage("migrate", "-v0", env=env).returncode == 0
+    assert manage("collectstatic", "--noinput", "-v0", env=env).returncode == 0
+    port = _free_port()
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "-w", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_port(port)
+        opener = urllib.request.build_opener(NoRedirect)
+        proxied = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", headers={"Host": "bm.example.gov.cn", "X-Forwarded-Proto": "https"}
+        )
+        response = opener.open(proxied, timeout=10)
+        assert response.status == 200
+        assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+        plain = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": "bm.example.gov.cn"})
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(plain, timeout=10)
+        assert redirect.value.code == 301
+        assert redirect.value.headers["Location"] == "https://bm.example.gov.cn/"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def _wait_for_port(port, seconds=20):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
