@@ -53,6 +53,12 @@ class CategoryManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
+    def in_use_by(self, township):
+        """Return the categories (or life events) that have in-force items in ``township``."""
+        return self.filter(
+            items__township=township, items__status__in=[ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED]
+        ).distinct()
+
 
 class Category(models.Model):
     """A subject a resident looks under (社会保障, 民政救助, 自然资源 …)."""
@@ -136,6 +142,12 @@ class ServiceItemQuerySet(models.QuerySet):
                 "responsible_post__holders",
                 queryset=PostHolder.objects.select_related("staff").order_by("role", "order"),
             ),
+        )
+
+    def for_notice_page(self):
+        """Return ``with_guide()`` plus the window's A and B staff and the merge target's township."""
+        return self.with_guide().select_related(
+            "window__primary_staff", "window__backup_staff", "merged_into__township"
         )
 
 
@@ -518,6 +530,16 @@ class ResponsibilityListQuerySet(models.QuerySet):
     def of_villages(self):
         return self.filter(village__isnull=False)
 
+    def with_entry_count(self):
+        """Select the owning village and count entries in the same query."""
+        return self.select_related("village").annotate(entry_count=models.Count("entries"))
+
+
+class ResponsibilityEntryQuerySet(models.QuerySet):
+    def with_details(self):
+        """Select the responsible office and department; prefetch the legal bases."""
+        return self.select_related("responsible_office", "responsible_department").prefetch_related("legal_bases")
+
 
 class ResponsibilityList(TrackedModel):
     """A published list of duties or powers, owned by a township or one of its villages."""
@@ -611,6 +633,7 @@ class ResponsibilityEntry(TrackedModel):
     accountability = models.TextField(_("追责情形"), blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
 
+    objects = ResponsibilityEntryQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[legal_bases])
 
     class Meta:

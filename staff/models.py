@@ -93,6 +93,16 @@ class OfficeQuerySet(models.QuerySet):
             Prefetch("windows", queryset=Window.objects.order_by("number").prefetch_related("departments"))
         )
 
+    def by_floor(self):
+        return self.order_by("floor", "order", "name")
+
+    def with_duty_board(self):
+        """Prefetch windows with their departments and A/B staff, and posts with their holders."""
+        return self.select_related("township").prefetch_related(
+            Prefetch("windows", queryset=Window.objects.with_people().order_by("number")),
+            Prefetch("posts", queryset=Post.objects.with_holders()),
+        )
+
 
 class OfficeManager(models.Manager.from_queryset(OfficeQuerySet)):
     def get_by_natural_key(self, township_slug, name):
@@ -238,6 +248,10 @@ class Staff(TrackedModel):
 class WindowQuerySet(models.QuerySet):
     def of_township(self, township):
         return self.filter(township=township)
+
+    def with_people(self):
+        """Select the office and the A and B staff; prefetch the departments accepted."""
+        return self.select_related("office", "primary_staff", "backup_staff").prefetch_related("departments")
 
 
 class WindowManager(models.Manager.from_queryset(WindowQuerySet)):
@@ -478,6 +492,12 @@ class LiaisonQuerySet(models.QuerySet):
         """Select post, office, department and section; prefetch the post's holders."""
         return self.select_related("post", "post__office", "department", "section").prefetch_related(
             Prefetch("post__holders", queryset=PostHolder.objects.select_related("staff").order_by("role", "order"))
+        )
+
+    def by_department(self):
+        """Order the table by county department, then by township post."""
+        return self.order_by(
+            "department__order", "department__name", "post__office__order", "post__order", "post__title"
         )
 
 
