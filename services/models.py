@@ -572,6 +572,15 @@ class ResponsibilityList(TrackedModel):
     published_on = models.DateField(_("发布日期"))
     introduction = models.TextField(_("说明"), blank=True)
     last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核对人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = ResponsibilityListQuerySet.as_manager()
     history = HistoricalRecords()
@@ -713,6 +722,15 @@ class CertificateRule(TrackedModel):
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核对人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = CertificateRuleQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[legal_bases])

@@ -1,5 +1,6 @@
 """Offices, windows, posts and people of a township, and their county counterparts."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -204,6 +205,15 @@ class Staff(TrackedModel):
     )
     active = models.BooleanField(_("在职"), default=True)
     phone_checked_on = models.DateField(_("电话核对日期"), null=True, blank=True)
+    phone_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("电话核对人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = StaffManager()
     history = HistoricalRecords()
@@ -524,6 +534,15 @@ class Liaison(TrackedModel):
     county_contact_name = models.CharField(_("县级责任人"), max_length=30)
     county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, validators=[phone_validator])
     confirmed_on = models.DateField(_("县级最近确认日期"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = LiaisonQuerySet.as_manager()
     history = HistoricalRecords()
