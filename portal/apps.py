@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("乡镇与二维码")
+
+    def ready(self):
+        # Villages and townships get their codes when created (see
+        # portal.codes.codes_ensure_for_township); staff and services register
+        # their own printable models from their ready().
+        from portal import admin_codes  # noqa: F401  (registers the QR code admin)
+        from portal.codes import register_portal_targets
+
+        register_portal_targets()
+
+        # Row-level tenancy: each app's tenancy.py declares whom its rows belong
+        # to; the role groups are rebuilt from that after every migrate.
+        from django.db.models.signals import post_migrate
+
+        from portal import roles, scoping
+
+        scoping.discover()
+        post_migrate.connect(roles.roles_ensure_after_migrate, sender=self)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -238,6 +239,27 @@ class UserScope(models.Model):
         return self.county_id is not None
 
 
+class QRCodeQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(township=township)
+
+    def active(self):
+        return self.filter(active=True)
+
+    def pointing_at(self, obj):
+        """Codes whose target is ``obj`` (any model)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=obj.pk)
+
+    def with_scan_totals(self):
+        """Annotate ``scans_total`` and ``last_scan_on`` in the same query (no query per row)."""
+        return self.annotate(
+            scans_total=Coalesce(models.Sum("scan_days__count"), 0),
+            last_scan_on=models.Max("scan_days__day"),
+        )
+
+
 class QRCode(TrackedModel):
     """A printed code. Its ``code`` is forever; what it points at may be changed.
 
@@ -273,6 +295,7 @@ class QRCode(TrackedModel):
     )
     active = models.BooleanField(_("启用"), default=True)
 
+    objects = QRCodeQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -287,6 +310,11 @@ class QRCode(TrackedModel):
                 name="qrcode_target_complete",
                 violation_error_message=_("指向的类型和编号要么都填，要么都不填（不填即指向乡镇首页）。"),
             ),
+            models.CheckConstraint(
+                condition=Q(board="") | Q(target_type__isnull=True),
+                name="qrcode_target_or_board",
+                violation_error_message=_("二维码要么指向一项内容，要么指向一个公示栏，不能两者都填。"),
+            ),
         ]
 
     def __str__(self):
@@ -296,7 +324,40 @@ class QRCode(TrackedModel):
         return reverse("qr_redirect", kwargs={"code": self.code})
 
     def total_scans(self):
+        """Return the number of scans counted, from the annotation when the queryset has one."""
+        if hasattr(self, "scans_total"):
+            return self.scans_total
         return self.scan_days.aggregate(total=models.Sum("count"))["total"] or 0
+
+    @property
+    def points_home(self):
+        """True when the code opens the township home (no target, no board): the gate code."""
+        return self.target_type_id is None and not self.board
+
+    def printed_url(self):
+        """Return the address printed in the code: the public base URL plus ``/q/<code>``."""
+        from portal.codes import printed_url
+
+        return printed_url(self.code)
+
+
+class QRScanDayQuerySet(models.QuerySet):
+    def of_township(self, township):
+        return self.filter(qr_code__township=township)
+
+    def by_month(self):
+        """Rows of ``month`` (first day) and ``total``, oldest first."""
+        return (
+            self.annotate(month=TruncMonth("day")).values("month").annotate(total=models.Sum("count")).order_by("month")
+        )
+
+    def by_placement(self):
+        """Rows of ``qr_code__placement`` and ``total``, most scanned first."""
+        return (
+            self.values("qr_code__placement")
+            .annotate(total=models.Sum("count"))
+            .order_by("-total", "qr_code__placement")
+        )
 
 
 class QRScanDay(models.Model):
@@ -305,6 +366,8 @@ class QRScanDay(models.Model):
     qr_code = models.ForeignKey(QRCode, verbose_name=_("二维码"), on_delete=models.CASCADE, related_name="scan_days")
     day = models.DateField(_("日期"))
     count = models.PositiveIntegerField(_("扫码次数"), default=0)
+
+    objects = QRScanDayQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("每日扫码次数")

@@ -8,6 +8,9 @@ admin.site.index_title = "清单维护"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("portal.qr_urls")),
+    path("", include("staff.print_urls")),
+    path("", include("services.print_urls")),
     path("", include("portal.public_urls")),
     path("", include("staff.urls")),
     path("", include("services.urls")),

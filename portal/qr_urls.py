@@ -1,0 +1,30 @@
+"""Addresses of the printed codes. ``/q/<code>`` is printed on walls: never change it."""
+
+from django.urls import path, register_converter
+
+from portal import qr_views
+
+
+class CodeConverter:
+    """A code as printed: letters and digits only, so ``ABC234.png`` is never read as a code."""
+
+    regex = "[0-9A-Za-z]{1,16}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(CodeConverter, "qrcode")
+
+urlpatterns = [
+    path("q/<qrcode:code>.png", qr_views.qr_png, name="qr_png"),
+    path("q/<qrcode:code>.svg", qr_views.qr_svg, name="qr_svg"),
+    path("q/<qrcode:code>", qr_views.qr_redirect, name="qr_redirect"),
+    path("t/<slug:township>/print/gate/", qr_views.print_gate_poster, name="print_gate_poster"),
+    path("t/<slug:township>/print/codes/", qr_views.print_code_sheet, name="print_code_sheet"),
+    path("print/q/<qrcode:code>/", qr_views.print_code_card, name="print_code_card"),
+    path("print/q/<qrcode:code>/wechat.png", qr_views.print_wechat_image, name="print_wechat_image"),
+]
