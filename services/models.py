@@ -147,7 +147,7 @@ class ServiceItemQuerySet(models.QuerySet):
     def for_notice_page(self):
         """Return ``with_guide()`` plus the window's A and B staff and the merge target's township."""
         return self.with_guide().select_related(
-            "window__primary_staff", "window__backup_staff", "merged_into__township"
+            "window__office", "window__primary_staff", "window__backup_staff", "merged_into__township"
         )
 
 
