@@ -1,0 +1,55 @@
+"""Last-checked dates: a clerk confirms that rows still match reality, and the record says who and when."""
+
+from django.db import transaction
+from django.utils import timezone
+
+# Each "checked on" date and the account that checked it. Liaison rows carry
+# the date the county side last confirmed them; staff carry the date their
+# phones were last rung.
+CHECK_FIELDS = {
+    "last_checked_on": "last_checked_by",
+    "phone_checked_on": "phone_checked_by",
+    "confirmed_on": "confirmed_by",
+}
+
+
+def check_fields(model):
+    """Return ``[(date field, by field or None)]`` that ``model`` carries."""
+    names = {field.name for field in model._meta.get_fields()}
+    return [(date, by if by in names else None) for date, by in CHECK_FIELDS.items() if date in names]
+
+
+@transaction.atomic
+def rows_mark_checked(*, rows, user, on=None):
+    """Mark each row (a queryset or list) as checked ``on`` (today) by ``user``; return how many.
+
+    Saved one by one through ``save()`` so that every row's change history
+    records who checked it, whatever calls this (admin action, command).
+    """
+    on = on or timezone.localdate()
+    count = 0
+    for row in rows:
+        fields = check_fields(type(row))
+        if not fields:
+            continue
+        update = []
+        for date_field, by_field in fields:
+            setattr(row, date_field, on)
+            update.append(date_field)
+            if by_field is not None:
+                setattr(row, by_field, user)
+                update.append(by_field)
+        if hasattr(row, "updated_by_id"):
+            row.updated_by = user
+            update += ["updated_by", "updated_at"]
+        row._history_user = user
+        row.save(update_fields=update)
+        count += 1
+    return count
+
+
+def stamp_checked_by(obj, changed_fields, user):
+    """After a form changed a "checked on" date, record ``user`` as the one who checked."""
+    for date_field, by_field in check_fields(type(obj)):
+        if by_field and date_field in changed_fields:
+            setattr(obj, by_field, user if getattr(obj, date_field) else None)
