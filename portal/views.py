@@ -1,8 +1,54 @@
-from django.shortcuts import render
+from django.db.models import Count, Max
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
-from portal.models import County
+from portal.caching import public_page
+from portal.context_processors import LARGE_TEXT_COOKIE
+from portal.models import County, Township
+
+LARGE_TEXT_MAX_AGE = 365 * 24 * 60 * 60
 
 
+def _directory_version(request):
+    """Return the newest change and the counts of counties and townships (two small aggregate queries)."""
+    counties = County.objects.aggregate(newest=Max("updated_at"), count=Count("pk"))
+    townships = Township.objects.aggregate(newest=Max("updated_at"), count=Count("pk"))
+    stamps = [s for s in (counties["newest"], townships["newest"]) if s is not None]
+    signature = (counties["count"], townships["count"], *map(str, stamps))
+    return max(stamps, default=None), signature
+
+
+@require_safe
+@public_page(_directory_version)
 def directory(request):
+    """List every county and its townships: the way in for someone without a township's code."""
     counties = County.objects.prefetch_related("townships")
-    return render(request, "portal/directory.html", {"counties": counties})
+    return render(
+        request, "portal/directory.html", {"counties": counties, "page_title": _("乡镇便民服务门户：选择乡镇")}
+    )
+
+
+@require_safe
+def text_size(request):
+    """Switch large text on (``?large=1``) or off and go back where the resident was, without JavaScript."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if request.GET.get("large") == "1":
+        response.set_cookie(
+            LARGE_TEXT_COOKIE,
+            "1",
+            max_age=LARGE_TEXT_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(LARGE_TEXT_COOKIE, samesite="Lax")
+    response["Cache-Control"] = "no-store"
+    return response

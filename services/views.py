@@ -1,8 +1,261 @@
-from django.http import HttpResponse
+"""The residents' pages of a township: home, one-time notices, search, lists, certificates, villages.
+
+Every view reads through named queryset methods, so its number of queries is
+fixed whatever the amount of data, and is wrapped by ``public_page``: short
+public caching, a server-side copy keyed by what the page shows, and ETags.
+"""
+
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from portal.caching import public_page
+from portal.codes import public_url
+from portal.models import Township, Village
+from services import freshness
+from services.models import (
+    Category,
+    CertificateRule,
+    LifeEvent,
+    ResponsibilityEntry,
+    ResponsibilityList,
+    ServiceItem,
+    TimeUnit,
+)
+from services.search import search_items, split_terms
+from staff.models import Office, Window
 
 
-def township_home(request, township, pk=None):
-    return HttpResponse("TODO")
+def _title(label, township):
+    """Return a page title that says what and where, as WeChat shows it when a link is shared."""
+    return _("%(label)s｜%(township)s便民服务") % {"label": label, "township": township.name}
 
 
-service_item = search = list_index = responsibility_list = certificate_boards = village = township_home
+def _get_township(slug):
+    return get_object_or_404(Township.objects.select_related("county"), slug=slug)
+
+
+def _group_by_category(items):
+    """Return ``[(category or None, [items])]`` in category order, uncategorised last.
+
+    Done in Python rather than with ORDER BY on a nullable column, whose NULLs
+    sort first on SQLite and last on PostgreSQL.
+    """
+    groups = {}
+    for item in items:
+        groups.setdefault(item.category_id, (item.category, []))[1].append(item)
+    return sorted(groups.values(), key=lambda g: (g[0] is None, g[0].order if g[0] else 0, g[0].name if g[0] else ""))
+
+
+def _group_offices_by_floor(offices):
+    floors = {}
+    for office in offices:
+        floors.setdefault(office.floor, (office.floor_label, []))[1].append(office)
+    return [floors[floor] for floor in sorted(floors)]
+
+
+@require_safe
+@public_page(freshness.township_home_version)
+def township_home(request, township):
+    """What the township's QR code opens: where to go, what can be done here, the lists and the villages."""
+    township = _get_township(township)
+    offices = Office.objects.of_township(township).with_windows().by_floor()
+    items = ServiceItem.objects.of_township(township).in_force().with_card()
+    context = {
+        "township": township,
+        "is_home": True,
+        "page_title": _("%(township)s便民服务中心：去哪里办、找谁办、怎么办") % {"township": township.name},
+        "floors": _group_offices_by_floor(offices),
+        "categories": _group_by_category(items),
+        "life_events": LifeEvent.objects.in_use_by(township),
+        "villages": Village.objects.of_township(township),
+        "page_description": township.introduction
+        or f"{township.name}便民服务中心：去哪里办、找谁办、带什么材料，一次告知。",
+    }
+    return render(request, "services/township_home.html", context)
+
+
+def _iso_duration(value, unit):
+    """Return a schema.org processingTime (ISO 8601 duration) for a time limit, or None."""
+    if unit == TimeUnit.ON_THE_SPOT:
+        return "PT0S"
+    if value is None:
+        return None
+    return f"P{value}D"
+
+
+def _government_service_jsonld(item, url):
+    """Return the schema.org GovernmentService description of an item (a plain dict, serialised by the template)."""
+    township = item.township
+    office = item.office
+    place = {
+        "@type": "Place",
+        "name": " ".join(filter(None, [f"{township.name}{office.name}", office.floor_label, office.room])),
+        "address": township.address,
+    }
+    channel = {"@type": "ServiceChannel", "serviceLocation": place}
+    phone = item.responsible_post.contact_phone if item.responsible_post else ""
+    phone = phone or office.phone or township.phone
+    if phone:
+        channel["servicePhone"] = {"@type": "ContactPoint", "telephone": phone}
+    processing = _iso_duration(item.promised_limit_value, item.promised_limit_unit)
+    if processing:
+        channel["processingTime"] = processing
+    if item.online_url:
+        channel["serviceUrl"] = item.online_url
+    data = {
+        "@context": "https://schema.org",
+        "@type": "GovernmentService",
+        "name": item.name,
+        "url": url,
+        "serviceType": item.get_item_type_display(),
+        "provider": {
+            "@type": "GovernmentOrganization",
+            "name": f"{township.county.name}{township.name}",
+            "address": township.address,
+            "telephone": township.phone,
+        },
+        "areaServed": {"@type": "AdministrativeArea", "name": f"{township.county.name}{township.name}"},
+        "availableChannel": channel,
+    }
+    if item.summary:
+        data["description"] = item.summary
+    if item.category:
+        data["category"] = item.category.name
+    return data
+
+
+@require_safe
+@public_page(freshness.service_item_version)
+def service_item(request, township, pk):
+    """The one-time notice (一次性告知) of an item; withdrawn and merged items still answer here."""
+    item = get_object_or_404(ServiceItem.objects.for_notice_page(), township__slug=township, pk=pk)
+    url = public_url(item.get_absolute_url())
+    post = item.responsible_post
+    materials = list(item.materials.all())
+    context = {
+        "township": item.township,
+        "item": item,
+        "page_title": _title(
+            item.name
+            if item.is_available
+            else _("%(name)s（%(status)s）") % {"name": item.name, "status": item.get_status_display()},
+            item.township,
+        ),
+        "post": post,
+        "materials": materials,
+        "deferrable_count": sum(m.necessity == m.Necessity.DEFERRABLE for m in materials),
+        "page_url": url,
+        "page_description": item.summary
+        or f"办理“{item.name}”要带什么、去哪里、找谁、多久办好：{item.township.name}一次性告知。",
+        "jsonld": _government_service_jsonld(item, url) if item.is_available else None,
+    }
+    return render(request, "services/service_item.html", context)
+
+
+@require_safe
+@public_page(freshness.search_version)
+def search(request, township):
+    """Find items by name, the words residents use, or a material; if nothing matches, say whom to call."""
+    township = _get_township(township)
+    query = request.GET.get("q", "").strip()[:100]
+    category = life_event = None
+    if slug := request.GET.get("category"):
+        category = Category.objects.filter(slug=slug).first()
+    if slug := request.GET.get("event"):
+        life_event = LifeEvent.objects.filter(slug=slug).first()
+    results = list(search_items(township, query, category=category, life_event=life_event))
+    searched = bool(split_terms(query) or category or life_event)
+    context = {
+        "township": township,
+        "query": query,
+        "page_title": _title(_("搜索“%(q)s”") % {"q": query} if query else _("搜索"), township),
+        "category": category,
+        "life_event": life_event,
+        "searched": searched,
+        "results": results,
+        # Whom to call when nothing matches: the general windows and their A/B staff.
+        "help_windows": (
+            Window.objects.of_township(township).with_people().filter(kind=Window.Kind.GENERAL)
+            if searched and not results
+            else []
+        ),
+    }
+    return render(request, "services/search.html", context)
+
+
+@require_safe
+@public_page(freshness.list_index_version)
+def list_index(request, township):
+    """All published lists: the township's own, then each village's under its name."""
+    township = _get_township(township)
+    lists = ResponsibilityList.objects.of_township(township).with_entry_count()
+    own = [rlist for rlist in lists if rlist.village_id is None]
+    by_village = {}
+    for rlist in lists:
+        if rlist.village_id is not None:
+            by_village.setdefault(rlist.village_id, (rlist.village, []))[1].append(rlist)
+    context = {
+        "township": township,
+        "page_title": _title(_("清单公开"), township),
+        "own_lists": own,
+        "village_lists": sorted(by_village.values(), key=lambda v: (v[0].order, v[0].name)),
+    }
+    return render(request, "services/list_index.html", context)
+
+
+@require_safe
+@public_page(freshness.responsibility_list_version)
+def responsibility_list(request, township, pk):
+    """One list with its entries, its version and date; ``?type=`` keeps one type of power."""
+    rlist = get_object_or_404(
+        ResponsibilityList.objects.select_related("township__county", "village"), township__slug=township, pk=pk
+    )
+    entries = list(ResponsibilityEntry.objects.filter(responsibility_list=rlist).with_details())
+    types = sorted({e.power_type for e in entries if e.power_type})
+    chosen = request.GET.get("type", "")
+    if chosen in types:
+        entries = [e for e in entries if e.power_type == chosen]
+    else:
+        chosen = ""
+    context = {
+        "township": rlist.township,
+        "rlist": rlist,
+        "page_title": _title(rlist.title, rlist.township),
+        "entries": entries,
+        "types": types,
+        "chosen_type": chosen,
+    }
+    return render(request, "services/responsibility_list.html", context)
+
+
+@require_safe
+@public_page(freshness.certificate_boards_version)
+def certificate_boards(request, township):
+    """The two boards at a village committee's door: certificates it may issue, and those it no longer issues."""
+    township = _get_township(township)
+    rules = list(CertificateRule.objects.for_township(township).with_alternative())
+    context = {
+        "township": township,
+        "page_title": _title(_("村（社区）证明事项"), township),
+        "may_issue": [r for r in rules if r.may_issue],
+        "may_not_issue": [r for r in rules if not r.may_issue],
+    }
+    return render(request, "services/certificate_boards.html", context)
+
+
+@require_safe
+@public_page(freshness.village_version)
+def village(request, township, pk):
+    """A village: its service room, its agent, its lists and what the agent can carry to the township."""
+    village = get_object_or_404(Village.objects.select_related("township__county"), township__slug=township, pk=pk)
+    context = {
+        "township": village.township,
+        "village": village,
+        "page_title": _title(_("%(village)s便民服务室") % {"village": village.name}, village.township),
+        "lists": ResponsibilityList.objects.filter(village=village).with_entry_count(),
+        "proxy_items": ServiceItem.objects.of_township(village.township)
+        .in_force()
+        .filter(handling=ServiceItem.Handling.VILLAGE_PROXY),
+    }
+    return render(request, "services/village.html", context)

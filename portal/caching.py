@@ -1,0 +1,131 @@
+"""Caching for the public pages: cheap to serve again, never stale after a clerk's save.
+
+Each public view declares a *version* function that reads, in ONE query, the
+newest ``updated_at`` and the row count of everything its page shows (counts
+catch deletions, which leave no newer ``updated_at`` behind). The rendered page
+is kept in Django's cache under a key made of that version, the URL and the
+reading preference, so a save changes the key and the next request renders
+afresh. The ETag is a hash of the rendered bytes, so a browser's conditional
+GET gets 304 only when it would receive exactly what it already has.
+"""
+
+import hashlib
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import DateTimeField, IntegerField, Subquery
+from django.http import Http404, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+
+from portal.context_processors import LARGE_TEXT_COOKIE
+
+# Browsers and proxies may reuse a page for this long without asking; after
+# that they revalidate with If-None-Match and usually get a 304.
+BROWSER_MAX_AGE = 60
+# How long a rendered page stays in the server's cache. A save changes the
+# key at once; this only bounds memory and changes that leave no trace in any
+# updated_at (e.g. a renamed category, which has no timestamp).
+SERVER_CACHE_SECONDS = getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 600)
+
+
+def _code_version():
+    """Return a digest of the templates and stylesheet, so a deploy never serves pages cached by the old code."""
+    digest = hashlib.sha1()
+    for folder in (settings.BASE_DIR / "templates", settings.BASE_DIR / "static" / "css"):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+
+
+class Newest(Subquery):
+    """The newest ``updated_at`` among the rows of a queryset (NULL when there are none)."""
+
+    template = "(SELECT MAX(_n.updated_at) FROM (%(subquery)s) _n)"
+    output_field = DateTimeField()
+
+    def __init__(self, queryset, **extra):
+        super().__init__(queryset.order_by().values("updated_at"), **extra)
+
+
+class RowCount(Subquery):
+    """The number of rows of a queryset, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _c)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset, **extra):
+        super().__init__(queryset.order_by().values("pk"), **extra)
+
+
+def page_version(anchor, *, tracked=(), counted=(), extra=None):
+    """Return ``(last_modified, signature)`` of a page in one query, or raise Http404.
+
+    ``anchor`` is a queryset that matches the page's main row (it must exist);
+    ``tracked`` are querysets of rows with ``updated_at`` whose newest change
+    and count matter; ``counted`` are querysets of rows without a timestamp
+    (only their count is known); ``extra`` maps names to further expressions.
+    """
+    annotations = {"_anchor_updated": Newest(anchor)}
+    for i, queryset in enumerate(tracked):
+        annotations[f"_t{i}"] = Newest(queryset)
+        annotations[f"_n{i}"] = RowCount(queryset)
+    for i, queryset in enumerate(counted):
+        annotations[f"_c{i}"] = RowCount(queryset)
+    annotations.update(extra or {})
+    row = anchor.order_by().values("pk").annotate(**annotations).values(*annotations).first()
+    if row is None:
+        raise Http404
+    stamps = [row["_anchor_updated"]] + [row[f"_t{i}"] for i in range(len(tracked))]
+    last_modified = max((s for s in stamps if s is not None), default=None)
+    signature = tuple(str(row[name]) for name in annotations)
+    return last_modified, signature
+
+
+def public_page(version):
+    """Decorate a public GET view with short public caching, a server-side page cache and ETag revalidation.
+
+    ``version(request, **kwargs)`` returns what :func:`page_version` returns.
+    Only 200 responses are cached; anything else passes through untouched.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            last_modified, signature = version(request, *args, **kwargs)
+            large_text = request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
+            key_material = repr((CODE_VERSION, request.get_full_path(), large_text, signature))
+            key = "public-page:" + hashlib.sha256(key_material.encode()).hexdigest()
+            entry = cache.get(key) if SERVER_CACHE_SECONDS else None
+            if entry is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming:
+                    return response
+                etag = f'"{hashlib.sha1(response.content).hexdigest()[:20]}"'
+                entry = (etag, response.content, response["Content-Type"])
+                if SERVER_CACHE_SECONDS:
+                    cache.set(key, entry, SERVER_CACHE_SECONDS)
+            etag, content, content_type = entry
+            # Only the ETag decides a 304: Last-Modified has one-second
+            # resolution and cannot see a deleted row, the ETag can.
+            response = get_conditional_response(request, etag=etag)
+            if response is None:
+                response = HttpResponse(content, content_type=content_type)
+            response["ETag"] = etag
+            if last_modified is not None:
+                response["Last-Modified"] = http_date(last_modified.timestamp())
+            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+            # The large-text cookie changes the page.
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        return wrapped
+
+    return decorator
