@@ -109,6 +109,15 @@ class Township(TrackedModel):
         _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
     )
     last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核对人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = TownshipManager()
     history = HistoricalRecords()
@@ -163,6 +172,15 @@ class Village(TrackedModel):
     agent_phone = models.CharField(_("代办员电话"), max_length=30, blank=True, validators=[phone_validator])
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核对人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = VillageManager()
     history = HistoricalRecords()
