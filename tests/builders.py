@@ -81,7 +81,12 @@ def make_post(*, township, office=None, title=None, primary=None, backups=(), **
 
 def make_window(*, township, office, number=None, kind=Window.Kind.GENERAL, departments=(), **fields):
     window = Window.objects.create(
-        township=township, office=office, number=number or _n(), name=fields.pop("name", "综合窗口"), kind=kind, **fields
+        township=township,
+        office=office,
+        number=number or _n(),
+        name=fields.pop("name", "综合窗口"),
+        kind=kind,
+        **fields,
     )
     window.departments.set(departments)
     return window
@@ -145,3 +150,111 @@ def make_certificate_rule(*, county, township=None, name=None, may_issue=False, 
     return CertificateRule.objects.create(
         county=county, township=township, name=name or f"测试证明{_n()}", may_issue=may_issue, **fields
     )
+
+
+def make_service_hall(*, township, items=3):
+    """Build a township shaped like the demo's: offices, windows, posts with A/B holders, villages,
+    ``items`` items in force plus a suspended, a withdrawn and a merged one, a list and both
+    certificate boards. Return the objects in a dict by kind.
+    """
+    county = township.county
+    departments = [make_department(county=county, name=f"{township.name}测试局{i}") for i in range(1, 5)]
+    centre = make_office(township=township, name="便民服务中心", kind=Office.Kind.CENTRE, floor=1, room="大厅")
+    social = make_office(township=township, name="社会事务办", floor=2, room="203室", phone="0359-0100020")
+    staff = [make_staff(township=township, name=f"{township.name}人员{i}", job_title="干事") for i in range(1, 5)]
+    windows = [
+        make_window(
+            township=township, office=centre, number=1, departments=departments[:3], handles="社保、医保、低保"
+        ),
+        make_window(
+            township=township,
+            office=centre,
+            number=2,
+            kind=Window.Kind.DEDICATED,
+            name="公安专窗",
+            departments=departments[3:],
+            primary_staff=staff[0],
+            backup_staff=staff[1],
+        ),
+    ]
+    posts = [
+        make_post(
+            township=township,
+            office=social,
+            title="民政岗",
+            primary=staff[0],
+            backups=[staff[1]],
+            duties="低保、特困供养、临时救助的受理和入户核查。",
+        ),
+        make_post(
+            township=township, office=centre, title="社保岗", primary=staff[2], duties="城乡居民养老保险参保缴费。"
+        ),
+    ]
+    villages = [make_village(township=township, name=f"{township.name[:2]}{name}村") for name in ("东垆", "西沟")]
+    in_force = [
+        make_item(
+            township=township,
+            office=social,
+            window=windows[0],
+            responsible_post=posts[0],
+            name=f"测试事项{i}号",
+            materials=3,
+            steps=3,
+        )
+        for i in range(1, items + 1)
+    ]
+    suspended = make_item(
+        township=township,
+        office=social,
+        name="暂停事项",
+        status=ServiceItem.Status.SUSPENDED,
+        suspended_from=datetime.date(2026, 10, 1),
+        status_reason="系统升级",
+        materials=1,
+    )
+    withdrawn = make_item(
+        township=township,
+        office=social,
+        name="已取消事项",
+        status=ServiceItem.Status.WITHDRAWN,
+        withdrawn_on=datetime.date(2026, 6, 1),
+    )
+    merged = make_item(
+        township=township,
+        office=social,
+        name="已合并事项",
+        status=ServiceItem.Status.MERGED,
+        merged_into=in_force[0],
+        merged_on=datetime.date(2026, 6, 1),
+    )
+    may = [
+        make_certificate_rule(
+            county=county,
+            township=township,
+            name=f"可出具证明{i}",
+            may_issue=True,
+            requesting_department="县委组织部",
+            purpose="发展党员政审",
+        )
+        for i in range(1, 3)
+    ]
+    may_not = [
+        make_certificate_rule(county=county, township=township, name=f"不再出具证明{i}", data_holder="公安派出所")
+        for i in range(1, 4)
+    ]
+    return {
+        "departments": departments,
+        "offices": [centre, social],
+        "staff": staff,
+        "windows": windows,
+        "posts": posts,
+        "villages": villages,
+        "items": in_force,
+        "suspended": suspended,
+        "withdrawn": withdrawn,
+        "merged": merged,
+        "list": make_list(township=township, entries=5),
+        "liaison": make_liaison(post=posts[0], department=departments[0]),
+        "may_issue": may,
+        "may_not_issue": may_not,
+    }

@@ -1,17 +1,19 @@
 """Printed QR codes: issued once, never broken, counted, drawn so that a phone reads them."""
 
 import datetime
+import io
 import shutil
 import subprocess
 
 import cv2
 import numpy as np
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from portal import codes
 from portal.models import QRCode, QRScanDay
@@ -80,10 +82,13 @@ def test_issue_codes_command_covers_rows_loaded_without_signals(township, hall):
     # A fixture load (raw save) issues nothing: simulate rows that have no code yet.
     QRCode.objects.pointing_at(hall["window"]).delete()
     QRCode.objects.of_township(township).filter(target_type__isnull=True).delete()
-    call_command("issue_codes", "--township", township.slug, stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("issue_codes", "--township", township.slug, stdout=out)
+    assert "新发 2 个二维码" in out.getvalue()
     assert QRCode.objects.pointing_at(hall["window"]).count() == 1
     assert QRCode.objects.of_township(township).filter(target_type__isnull=True, board="").count() == 1
-    call_command("issue_codes", stdout=open("/dev/null", "w"))
+    call_command("issue_codes", stdout=out)
+    assert "共新发 0 个二维码" in out.getvalue()
     assert QRCode.objects.of_township(township).count() == 4
 
 
@@ -273,9 +278,6 @@ def test_png_uses_the_base_url_not_the_request_host(client, township):
 
 def test_png_has_a_quiet_zone_and_error_correction_of_at_least_m(client, township):
     gate = codes.gate_code(township)
-    import io
-
-    from PIL import Image
 
     image = Image.open(io.BytesIO(client.get(f"/q/{gate.code}.png?size=410").content)).convert("L")
     pixels = np.array(image)
@@ -329,7 +331,5 @@ def test_wechat_group_image_shows_the_code_and_decodes(client, township, hall):
 def test_cjk_font_comes_from_the_setting_or_a_known_place(settings, tmp_path):
     assert codes.cjk_font_path()  # the pip package or a system font on this machine
     settings.PORTAL_CJK_FONT = str(tmp_path / "missing.ttf")
-    from django.core.exceptions import ImproperlyConfigured
-
     with pytest.raises(ImproperlyConfigured, match="PORTAL_CJK_FONT"):
         codes.cjk_font_path()
