@@ -108,9 +108,27 @@ class TimeUnit(models.TextChoices):
     ON_THE_SPOT = "on_the_spot", _("即办（当场办结）")
 
 
+def _not_checked_since(cutoff):
+    """Rows whose last-checked date is before ``cutoff`` or was never set."""
+    return Q(last_checked_on__lt=cutoff) | Q(last_checked_on__isnull=True)
+
+
 class ServiceItemQuerySet(models.QuerySet):
     def of_township(self, township):
         return self.filter(township=township)
+
+    def not_checked_since(self, cutoff):
+        return self.filter(_not_checked_since(cutoff))
+
+    def without_materials(self):
+        return self.filter(materials__isnull=True)
+
+    def without_steps(self):
+        return self.filter(steps__isnull=True)
+
+    def without_time_limit(self):
+        """Items that promise no time limit: neither a number of days nor "on the spot"."""
+        return self.filter(promised_limit_value__isnull=True).exclude(promised_limit_unit=TimeUnit.ON_THE_SPOT)
 
     def in_force(self):
         """Items a resident can apply for now or soon: in force or temporarily suspended."""
@@ -530,6 +548,9 @@ class ResponsibilityListQuerySet(models.QuerySet):
     def of_villages(self):
         return self.filter(village__isnull=False)
 
+    def not_checked_since(self, cutoff):
+        return self.filter(_not_checked_since(cutoff))
+
     def with_entry_count(self):
         """Select the owning village and count entries in the same query."""
         return self.select_related("village").annotate(entry_count=models.Count("entries"))
@@ -671,6 +692,15 @@ class CertificateRuleQuerySet(models.QuerySet):
 
     def may_not_issue(self):
         return self.filter(may_issue=False)
+
+    def not_checked_since(self, cutoff):
+        return self.filter(_not_checked_since(cutoff))
+
+    def alternative_gone(self):
+        """May-not rules that send residents to a service item since withdrawn or merged away."""
+        return self.may_not_issue().filter(
+            alternative_item__status__in=[ServiceItem.Status.WITHDRAWN, ServiceItem.Status.MERGED]
+        )
 
     def with_alternative(self):
         return self.select_related("alternative_item", "alternative_item__township", "township").prefetch_related(

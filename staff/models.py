@@ -12,7 +12,21 @@ from portal.models import County, Township, TrackedModel
 from portal.validators import phone_validator
 
 
-class CountyDepartmentManager(models.Manager):
+def _not_checked_since(field, cutoff):
+    """Rows whose ``field`` date is before ``cutoff`` or was never set."""
+    return Q(**{f"{field}__lt": cutoff}) | Q(**{f"{field}__isnull": True})
+
+
+class CountyDepartmentQuerySet(models.QuerySet):
+    def of_county(self, county):
+        return self.filter(county=county)
+
+    def without_liaison(self):
+        """Departments no township post liaises with: the county side has no contact anywhere."""
+        return self.filter(liaisons__isnull=True)
+
+
+class CountyDepartmentManager(models.Manager.from_queryset(CountyDepartmentQuerySet)):
     def get_by_natural_key(self, county_slug, name):
         return self.get(county__slug=county_slug, name=name)
 
@@ -171,6 +185,13 @@ class StaffQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(active=True)
+
+    def in_county(self, county):
+        return self.filter(township__county=county)
+
+    def phone_not_checked_since(self, cutoff):
+        """Active staff with a phone on record that nobody has rung since ``cutoff`` (or ever)."""
+        return self.active().exclude(office_phone="", mobile="").filter(_not_checked_since("phone_checked_on", cutoff))
 
 
 class StaffManager(models.Manager.from_queryset(StaffQuerySet)):
@@ -375,6 +396,13 @@ class PostQuerySet(models.QuerySet):
     def without_backup(self):
         return self.exclude(holders__role=PostHolder.Role.BACKUP)
 
+    def in_county(self, county):
+        return self.filter(township__county=county)
+
+    def without_liaison(self):
+        """Posts with no county counterpart in the liaison table."""
+        return self.filter(liaisons__isnull=True)
+
 
 class PostManager(models.Manager.from_queryset(PostQuerySet)):
     def get_by_natural_key(self, township_slug, title):
@@ -497,6 +525,13 @@ class PostHolder(TrackedModel):
 class LiaisonQuerySet(models.QuerySet):
     def of_township(self, township):
         return self.filter(post__township=township)
+
+    def in_county(self, county):
+        return self.filter(post__township__county=county)
+
+    def not_confirmed_since(self, cutoff):
+        """Rows the county side has not confirmed since ``cutoff`` (or ever)."""
+        return self.filter(_not_checked_since("confirmed_on", cutoff))
 
     def with_both_sides(self):
         """Select post, office, department and section; prefetch the post's holders."""
