@@ -148,6 +148,10 @@ class VillageQuerySet(models.QuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
+    def not_checked_since(self, cutoff):
+        """Villages (their agent and phone) not checked since ``cutoff``, or never."""
+        return self.filter(Q(last_checked_on__lt=cutoff) | Q(last_checked_on__isnull=True))
+
 
 class VillageManager(models.Manager.from_queryset(VillageQuerySet)):
     def get_by_natural_key(self, township_slug, name):
