@@ -153,7 +153,7 @@ def print_url_for(qr):
     if qr.board:
         builder = _BOARD_PRINT_URLS.get(qr.board)
     else:
-        kind = kind_for_code(qr)
+        kind = kind_for_code(qr) if qr.target_id is not None else None
         builder = kind.print_url if kind else None
     if builder is not None:
         return builder(qr)
