@@ -1,0 +1,346 @@
+"""Admin for service items and their guides, legal bases, responsibility lists and certificate rules."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline
+from services.models import (
+    Category,
+    CertificateRule,
+    LegalBasis,
+    LifeEvent,
+    Material,
+    ResponsibilityEntry,
+    ResponsibilityList,
+    ServiceItem,
+    Step,
+)
+
+
+@admin.register(LegalBasis)
+class LegalBasisAdmin(TrackedAdmin):
+    list_display = ("title", "article", "document_number", "url")
+    search_fields = ("title", "article", "document_number", "text")
+    ordering = ("title", "article")
+    fieldsets = (
+        (_("基本信息"), {"fields": ("title", "document_number", "article")}),
+        (_("条文"), {"fields": ("text", "url")}),
+    )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order")
+    list_editable = ("order",)
+    search_fields = ("name", "slug")
+    ordering = ("order", "name")
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "order")
+    list_editable = ("order",)
+    search_fields = ("name", "slug")
+    ordering = ("order", "name")
+
+
+class MaterialInline(TrackedTabularInline):
+    model = Material
+    fields = (
+        "order",
+        "name",
+        "form",
+        "copies",
+        "necessity",
+        "condition_note",
+        "source",
+        "source_note",
+        "blank_form",
+    )
+    show_change_link = True  # 载体、纸质规格、填报须知、示例样表 are on the material's own page
+
+
+class StepInline(TrackedTabularInline):
+    model = Step
+    fields = ("order", "title", "description", "actor", "place", "duration")
+    # A short box per step keeps the flow readable as a table.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+
+
+class ServiceItemAdminForm(forms.ModelForm):
+    """The admin supplies the model and the fields."""
+
+    def _post_clean(self):
+        # ServiceItem.clean() reads ``self.office``, which raises instead of
+        # returning None while the office is missing; the office field then
+        # already carries its own error ("这个字段是必填项。"), so there is
+        # nothing more to say. Any other failure still propagates.
+        try:
+            super()._post_clean()
+        except ServiceItem.office.RelatedObjectDoesNotExist:
+            if "office" not in self.errors:
+                raise
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(TrackedAdmin):
+    form = ServiceItemAdminForm
+    list_display = ("code", "name", "status", "handling", "office", "window", "township", "last_checked_on")
+    list_display_links = ("code", "name")
+    list_filter = (
+        "township",
+        "status",
+        "handling",
+        "item_type",
+        "category",
+        "online_depth",
+        "deferral_allowed",
+        LastCheckedFilter,
+    )
+    list_select_related = ("township", "office", "window")
+    search_fields = ("code", "name", "keywords", "summary", "base_code", "implementation_code")
+    autocomplete_fields = ("department", "merged_into", "legal_bases")
+    filter_horizontal = ("life_events",)
+    checked_by = {"last_checked_on": "last_checked_by"}
+    ordering = ("township__name", "order", "code")
+    inlines = (MaterialInline, StepInline)
+    fieldsets = (
+        (
+            _("基本信息"),
+            {
+                "fields": (
+                    "township",
+                    ("code", "order"),
+                    "name",
+                    "summary",
+                    "keywords",
+                    "item_type",
+                    "category",
+                    "life_events",
+                    ("base_code", "implementation_code"),
+                )
+            },
+        ),
+        (
+            _("办理地点和责任人"),
+            {"fields": ("handling", "department", "office", "window", "responsible_post")},
+        ),
+        (_("受理条件、办理结果和依据"), {"fields": ("conditions", "result", "legal_bases")}),
+        (
+            _("时限与收费"),
+            {
+                "fields": (
+                    ("promised_limit_value", "promised_limit_unit"),
+                    "promised_limit_note",
+                    ("legal_limit_value", "legal_limit_unit"),
+                    "legal_limit_note",
+                    "fee",
+                    "fee_basis",
+                    "visits",
+                    "visit_reason",
+                )
+            },
+        ),
+        (
+            _("便民服务方式"),
+            {
+                "fields": (
+                    ("online_depth", "online_url"),
+                    "proxy_offered",
+                    "home_visit_offered",
+                    "locker_offered",
+                    "deferral_allowed",
+                )
+            },
+        ),
+        (
+            _("状态"),
+            {
+                "fields": (
+                    "status",
+                    ("suspended_from", "suspended_until"),
+                    "status_reason",
+                    "withdrawn_on",
+                    ("merged_into", "merged_on"),
+                    ("last_checked_on", "last_checked_by"),
+                ),
+                "description": _(
+                    "暂停办理须填暂停起始日期和原因；已取消须填取消日期；已合并须选合并到的本乡镇事项并填合并日期。"
+                ),
+            },
+        ),
+    )
+
+    def choice_filters(self, request, obj):
+        township = {"township_id": obj.township_id}
+        return {
+            "office": township,
+            "window": township,
+            "responsible_post": township,
+            "department": {"county_id": obj.township.county_id},
+        }
+
+
+@admin.register(Material)
+class MaterialAdmin(TrackedAdmin):
+    """Every material of every item: find which items ask for the same paper."""
+
+    list_display = ("name", "item", "township", "form", "copies", "necessity", "source", "source_note")
+    list_filter = ("item__township", "necessity", "form", "source", "medium")
+    list_select_related = ("item", "item__township")
+    search_fields = ("name", "source_note", "condition_note", "item__name", "item__code")
+    autocomplete_fields = ("item",)
+    ordering = ("item__township__name", "item__code", "order")
+    fieldsets = (
+        (_("基本信息"), {"fields": ("item", "order", "name")}),
+        (_("原件/复印件和载体"), {"fields": ("form", "copies", "medium", "paper_size")}),
+        (_("是否必须"), {"fields": ("necessity", "condition_note")}),
+        (_("去哪里开"), {"fields": ("source", "source_note")}),
+        (_("填报须知和表格"), {"fields": ("notes", "blank_form", "sample")}),
+    )
+
+    @admin.display(description=_("乡镇"), ordering="item__township__name")
+    def township(self, material):
+        return material.item.township
+
+
+@admin.register(Step)
+class StepAdmin(TrackedAdmin):
+    list_display = ("__str__", "item", "actor", "place", "duration")
+    list_filter = ("item__township",)
+    list_select_related = ("item",)
+    search_fields = ("title", "description", "actor", "item__name", "item__code")
+    autocomplete_fields = ("item",)
+    ordering = ("item__code", "order")
+    fieldsets = ((_("基本信息"), {"fields": ("item", "order", "title", "description", "actor", "place", "duration")}),)
+
+
+class ResponsibilityEntryInline(TrackedTabularInline):
+    model = ResponsibilityEntry
+    fields = (
+        "number",
+        "power_type",
+        "name",
+        "responsible_office",
+        "responsible_department",
+        "responsible_person",
+    )
+    show_change_link = True  # 职权依据、责任事项、追责情形 are on the entry's own page
+
+    def row_choice_filters(self, request, parent):
+        if not parent.township_id:
+            return {}
+        return {
+            "responsible_office": {"township_id": parent.township_id},
+            "responsible_department": {"county_id": parent.township.county_id},
+        }
+
+
+@admin.register(ResponsibilityList)
+class ResponsibilityListAdmin(TrackedAdmin):
+    list_display = ("title", "kind", "township", "village", "version", "published_on", "entry_count", "last_checked_on")
+    list_filter = ("township", "kind", LastCheckedFilter)
+    list_select_related = ("township", "village")
+    search_fields = ("title", "version", "introduction", "village__name")
+    ordering = ("township__name", "village__order", "kind", "-published_on")
+    inlines = (ResponsibilityEntryInline,)
+    checked_by = {"last_checked_on": "last_checked_by"}
+    fieldsets = (
+        (
+            _("基本信息"),
+            {"fields": ("township", "village", "kind", "title", ("version", "published_on"), "introduction")},
+        ),
+        (_("状态"), {"fields": (("last_checked_on", "last_checked_by"),)}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    @admin.display(description=_("条目数"), ordering="entry_count")
+    def entry_count(self, rlist):
+        return rlist.entry_count
+
+    def choice_filters(self, request, obj):
+        return {"village": {"township_id": obj.township_id}}
+
+
+@admin.register(ResponsibilityEntry)
+class ResponsibilityEntryAdmin(TrackedAdmin):
+    list_display = (
+        "number",
+        "name",
+        "responsibility_list",
+        "power_type",
+        "responsible_office",
+        "responsible_department",
+        "responsible_person",
+    )
+    list_display_links = ("number", "name")
+    list_filter = ("responsibility_list__township", "responsibility_list__kind")
+    list_select_related = ("responsibility_list", "responsible_office", "responsible_department")
+    search_fields = ("name", "power_type", "basis_text", "duties", "responsible_person", "accountability")
+    autocomplete_fields = ("responsibility_list", "legal_bases")
+    ordering = ("responsibility_list__title", "number")
+    fieldsets = (
+        (_("基本信息"), {"fields": ("responsibility_list", "number", "power_type", "name")}),
+        (_("职权依据"), {"fields": ("legal_bases", "basis_text")}),
+        (
+            _("责任和追责"),
+            {
+                "fields": (
+                    "duties",
+                    "responsible_office",
+                    "responsible_department",
+                    "responsible_person",
+                    "accountability",
+                )
+            },
+        ),
+        (_("备注"), {"fields": ("note",)}),
+    )
+
+    def choice_filters(self, request, obj):
+        township = obj.responsibility_list.township
+        return {
+            "responsible_office": {"township_id": township.pk},
+            "responsible_department": {"county_id": township.county_id},
+        }
+
+
+@admin.register(CertificateRule)
+class CertificateRuleAdmin(TrackedAdmin):
+    list_display = ("name", "may_issue", "county", "township", "alternative_kind", "alternative_item", "order")
+    list_filter = ("may_issue", "alternative_kind", "county", "township", LastCheckedFilter)
+    list_select_related = ("county", "township", "alternative_item")
+    search_fields = (
+        "name",
+        "alternative",
+        "requesting_department",
+        "purpose",
+        "data_holder",
+        "source_document",
+    )
+    autocomplete_fields = ("alternative_item", "legal_bases")
+    ordering = ("county__name", "-may_issue", "order", "name")
+    checked_by = {"last_checked_on": "last_checked_by"}
+    fieldsets = (
+        (_("基本信息"), {"fields": ("county", "township", "name", "may_issue", "order")}),
+        (
+            _("谁来索要、依据什么"),
+            {"fields": ("requesting_department", "purpose", "legal_bases", "source_document", "effective_on")},
+        ),
+        (
+            _("替代途径"),
+            {
+                "fields": ("alternative_kind", "alternative", "data_holder", "alternative_item", "online_url"),
+                "description": _("村（社区）不再出具的证明，必须写明替代途径的类型和具体办法。"),
+            },
+        ),
+        (_("状态"), {"fields": (("last_checked_on", "last_checked_by"),)}),
+    )
+
+    def choice_filters(self, request, obj):
+        return {"township": {"county_id": obj.county_id}}

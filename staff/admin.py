@@ -1,0 +1,293 @@
+"""Admin for county departments, offices, windows, staff, posts and the liaison table."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
+from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
+
+
+class DepartmentSectionInline(TrackedTabularInline):
+    model = DepartmentSection
+    fields = ("name", "head_name", "phone")
+
+
+@admin.register(CountyDepartment)
+class CountyDepartmentAdmin(TrackedAdmin):
+    list_display = ("name", "short_name", "county", "phone", "address", "order")
+    list_filter = ("county",)
+    list_select_related = ("county",)
+    search_fields = ("name", "short_name", "phone", "sections__name", "sections__head_name")
+    ordering = ("county__name", "order", "name")
+    inlines = (DepartmentSectionInline,)
+    fieldsets = (
+        (_("基本信息"), {"fields": ("county", "name", "short_name", "order")}),
+        (_("办公地址和电话"), {"fields": ("address", "phone")}),
+    )
+
+
+@admin.register(DepartmentSection)
+class DepartmentSectionAdmin(TrackedAdmin):
+    list_display = ("name", "department", "head_name", "phone")
+    list_filter = ("department__county",)
+    list_select_related = ("department",)
+    search_fields = ("name", "head_name", "phone", "department__name", "department__short_name")
+    autocomplete_fields = ("department",)
+    ordering = ("department__name", "name")
+    fieldsets = ((_("基本信息"), {"fields": ("department", "name", "head_name", "phone")}),)
+
+
+@admin.register(Office)
+class OfficeAdmin(TrackedAdmin):
+    list_display = ("name", "kind", "township", "floor_label", "room", "phone", "order")
+    list_filter = ("township", "kind")
+    list_select_related = ("township",)
+    search_fields = ("name", "room", "phone", "responsibilities")
+    ordering = ("township__name", "order", "name")
+    fieldsets = (
+        (_("基本信息"), {"fields": ("township", "name", "kind", "responsibilities", "order")}),
+        (_("位置和办公时间"), {"fields": ("floor", "room", "directions", "hours")}),
+        (_("联系电话"), {"fields": ("phone",)}),
+    )
+
+    @admin.display(description=_("楼层"), ordering="floor")
+    def floor_label(self, office):
+        return office.floor_label
+
+
+class WindowAdminForm(forms.ModelForm):
+    """The admin supplies the model and the fields; this form adds the department-count rule."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        departments = cleaned_data.get("departments")
+        kind = cleaned_data.get("kind")
+        if departments is not None and kind:
+            # The count of an M2M cannot be a database constraint: the model says what fits, the form refuses.
+            error = Window(kind=kind).department_count_error(list(departments))
+            if error:
+                self.add_error("departments", error)
+        return cleaned_data
+
+
+@admin.register(Window)
+class WindowAdmin(TrackedAdmin):
+    form = WindowAdminForm
+    list_display = ("number", "name", "kind", "township", "office", "primary_staff", "backup_staff", "department_count")
+    list_display_links = ("number", "name")
+    list_filter = ("township", "kind")
+    list_select_related = ("township", "office", "primary_staff", "backup_staff")
+    search_fields = ("name", "handles", "departments__name", "departments__short_name")
+    filter_horizontal = ("departments",)
+    ordering = ("township__name", "number")
+    fieldsets = (
+        (_("基本信息"), {"fields": ("township", "office", "number", "name", "kind", "handles")}),
+        (_("受理部门"), {"fields": ("departments",)}),
+        (_("A角和B角"), {"fields": ("primary_staff", "backup_staff")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(department_count=Count("departments"))
+
+    @admin.display(description=_("受理部门数"), ordering="department_count")
+    def department_count(self, window):
+        return window.department_count
+
+    def choice_filters(self, request, obj):
+        township = {"township_id": obj.township_id}
+        return {
+            "office": township,
+            "primary_staff": township,
+            "backup_staff": township,
+            "departments": {"county_id": obj.township.county_id},
+        }
+
+
+class HoldingInline(TrackedTabularInline):
+    """The posts a person holds, edited from the person's side when someone changes post."""
+
+    model = PostHolder
+    fields = ("post", "role", "order")
+    verbose_name = _("所任岗位")
+    verbose_name_plural = _("所任岗位")
+
+    def row_choice_filters(self, request, parent):
+        return {"post": {"township_id": parent.township_id}} if parent.township_id else {}
+
+
+@admin.register(Staff)
+class StaffAdmin(TrackedAdmin):
+    list_display = (
+        "name",
+        "township",
+        "job_title",
+        "office_phone",
+        "mobile",
+        "mobile_public",
+        "whereabouts",
+        "active",
+        "phone_checked_on",
+    )
+    list_filter = ("township", "active", "whereabouts", "mobile_public")
+    list_select_related = ("township",)
+    search_fields = ("name", "job_title", "office_phone", "mobile")
+    ordering = ("township__name", "name")
+    inlines = (HoldingInline,)
+    checked_by = {"phone_checked_on": "phone_checked_by"}
+    fieldsets = (
+        (_("基本信息"), {"fields": ("township", "name", "job_title", "photo", "active")}),
+        (
+            _("联系电话"),
+            {"fields": ("office_phone", "mobile", "mobile_public", ("phone_checked_on", "phone_checked_by"))},
+        ),
+        (_("去向牌"), {"fields": ("whereabouts", "whereabouts_note")}),
+    )
+
+
+class PostHolderFormSet(ScopedInlineFormSet):
+    def clean(self):
+        """Refuse two A holders among the rows being saved.
+
+        Each row is checked against the database on its own, so two new A
+        rows in one submission would both pass and the second would hit the
+        database's unique constraint; this check sees all rows at once.
+        """
+        super().clean()
+        primaries = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", {}).get("role") == PostHolder.Role.PRIMARY
+            and not self._should_delete_form(form)
+        ]
+        if len(primaries) > 1:
+            raise forms.ValidationError(_("一个岗位只能有一名A角。"))
+
+
+class PostHolderInline(TrackedTabularInline):
+    model = PostHolder
+    formset = PostHolderFormSet
+    fields = ("staff", "role", "order")
+    verbose_name = _("在岗人员")
+    verbose_name_plural = _("在岗人员")
+
+    def row_choice_filters(self, request, parent):
+        return {"staff": {"township_id": parent.township_id}} if parent.township_id else {}
+
+
+class LiaisonInline(TrackedTabularInline):
+    model = Liaison
+    fields = ("department", "section", "matters", "county_contact_name", "county_contact_phone", "confirmed_on")
+    verbose_name = _("对接的县直部门")
+    verbose_name_plural = _("对接的县直部门（县乡工作对接联系表）")
+    checked_by = {"confirmed_on": "confirmed_by"}
+
+    def row_choice_filters(self, request, parent):
+        if not parent.township_id:
+            return {}
+        county_id = parent.township.county_id
+        return {"department": {"county_id": county_id}, "section": {"department__county_id": county_id}}
+
+
+class BackupFilter(admin.SimpleListFilter):
+    """Posts missing a named A or B holder: every post must have a backup (AB角)."""
+
+    title = _("A角/B角配备")
+    parameter_name = "holders"
+
+    def lookups(self, request, model_admin):
+        return [("no_primary", _("缺A角")), ("no_backup", _("缺B角"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no_primary":
+            return queryset.exclude(holders__role=PostHolder.Role.PRIMARY)
+        if self.value() == "no_backup":
+            return queryset.without_backup()
+        return queryset
+
+
+@admin.register(Post)
+class PostAdmin(TrackedAdmin):
+    list_display = ("title", "office", "township", "primary_names", "backup_names", "phone", "order")
+    list_filter = ("township", BackupFilter)
+    list_select_related = ("township", "office")
+    search_fields = ("title", "duties", "phone", "holders__staff__name", "office__name")
+    ordering = ("township__name", "office__order", "order", "title")
+    inlines = (PostHolderInline, LiaisonInline)
+    fieldsets = (
+        (_("基本信息"), {"fields": ("township", "office", "title", "duties", "order")}),
+        (_("联系电话"), {"fields": ("phone",)}),
+    )
+
+    def get_queryset(self, request):
+        # One query for the holders of all posts on the page, not one per row.
+        holders = PostHolder.objects.select_related("staff").order_by("role", "order")
+        return super().get_queryset(request).prefetch_related(Prefetch("holders", queryset=holders))
+
+    @admin.display(description=_("A角"))
+    def primary_names(self, post):
+        return "、".join(holder.staff.name for holder in post.primary_holders)
+
+    @admin.display(description=_("B角"))
+    def backup_names(self, post):
+        return "、".join(holder.staff.name for holder in post.backup_holders)
+
+    def choice_filters(self, request, obj):
+        return {"office": {"township_id": obj.township_id}}
+
+
+@admin.register(PostHolder)
+class PostHolderAdmin(TrackedAdmin):
+    list_display = ("staff", "post", "role", "township", "order")
+    list_filter = ("post__township", "role")
+    list_select_related = ("staff", "post", "post__township")
+    search_fields = ("staff__name", "post__title")
+    autocomplete_fields = ("post", "staff")
+    ordering = ("post__township__name", "post__title", "role", "order")
+    fieldsets = ((_("基本信息"), {"fields": ("post", "staff", "role", "order")}),)
+
+    @admin.display(description=_("乡镇"), ordering="post__township__name")
+    def township(self, holder):
+        return holder.post.township
+
+
+@admin.register(Liaison)
+class LiaisonAdmin(TrackedAdmin):
+    list_display = (
+        "post",
+        "township",
+        "department",
+        "section",
+        "matters",
+        "county_contact_name",
+        "county_contact_phone",
+        "confirmed_on",
+    )
+    list_filter = ("post__township", "department")
+    list_select_related = ("post", "post__township", "department", "section", "section__department")
+    search_fields = (
+        "post__title",
+        "matters",
+        "department__name",
+        "department__short_name",
+        "section__name",
+        "county_contact_name",
+        "county_contact_phone",
+    )
+    autocomplete_fields = ("post", "department", "section")
+    ordering = ("post__township__name", "post__office__order", "post__order", "post__title", "department__order")
+    checked_by = {"confirmed_on": "confirmed_by"}
+    fieldsets = (
+        (_("乡镇岗位"), {"fields": ("post", "matters")}),
+        (_("县级对接"), {"fields": ("department", "section", "county_contact_name", "county_contact_phone")}),
+        (_("状态"), {"fields": (("confirmed_on", "confirmed_by"),)}),
+    )
+
+    @admin.display(description=_("乡镇"), ordering="post__township__name")
+    def township(self, liaison):
+        return liaison.post.township
+
+    def choice_filters(self, request, obj):
+        county_id = obj.post.township.county_id
+        return {"department": {"county_id": county_id}, "section": {"department__county_id": county_id}}
