@@ -1,0 +1,136 @@
+"""The number of SQL queries of every residents' page is fixed: 3 rows or 30, the page costs the same.
+
+Each page is measured on a small township (size 3) and a large one (size 30:
+ten times the items, materials, steps, posts, holders, liaisons, villages,
+list entries, certificate rules and windows) against the same number. The
+server-side page cache is emptied before each request, so these are the
+costs of a page rendered afresh; a page served again costs one query.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from tests.public_scene import build_scene
+
+
+def _pages(s):
+    t = s.township.slug
+
+    def url(name, **kwargs):
+        return reverse(name, kwargs={"township": t, **kwargs})
+
+    # (page, address, queries, what each query reads)
+    return [
+        (
+            "township home",
+            s.township.get_absolute_url(),
+            8,
+            "1 version (newest change and row counts: one statement of subqueries), 2 township and county, "
+            "3 offices, 4 their windows, 5 the windows' departments, 6 in-force items with office, window and "
+            "category, 7 life events in use, 8 villages",
+        ),
+        (
+            "item",
+            s.homestead.get_absolute_url(),
+            7,
+            "1 version, 2 item with township, county, office, window and its office and A/B staff, category, "
+            "department, post and its office, merge target, 3 materials, 4 steps, 5 legal bases, 6 life events, "
+            "7 the post's holders with their staff",
+        ),
+        ("withdrawn item", s.withdrawn.get_absolute_url(), 6, "as the item, without holders of a post it lacks"),
+        (
+            "search with results",
+            url("search") + "?q=加事项",
+            3,
+            "1 version, 2 township, 3 matching items with office, window, category and merge target",
+        ),
+        (
+            "search without results",
+            url("search") + "?q=火星移民",
+            5,
+            "1 version, 2 township, 3 no matching item, 4 general windows with A/B staff, 5 their departments",
+        ),
+        (
+            "search by life event",
+            url("search") + f"?event={s.birth_event.slug}",
+            4,
+            "1 version, 2 township, 3 the life event, 4 its in-force items",
+        ),
+        ("list index", url("list_index"), 3, "1 version, 2 township, 3 lists with their village and entry count"),
+        (
+            "responsibility list",
+            s.powers.get_absolute_url(),
+            4,
+            "1 version, 2 list with township, county and village, 3 entries with office and department, "
+            "4 their legal bases",
+        ),
+        ("responsibility list filtered", s.powers.get_absolute_url() + "?type=行政检查", 4, "as above"),
+        (
+            "certificate boards",
+            url("certificate_boards"),
+            4,
+            "1 version, 2 township, 3 rules with alternative item and its township, 4 legal bases",
+        ),
+        (
+            "village",
+            s.village.get_absolute_url(),
+            4,
+            "1 version, 2 village with township and county, 3 its lists with entry counts, 4 items agents carry",
+        ),
+        (
+            "office",
+            s.centre.get_absolute_url(),
+            7,
+            "1 version, 2 office with township and county, 3 windows with A/B staff, 4 their departments, "
+            "5 posts, 6 their holders with staff, 7 in-force items",
+        ),
+        (
+            "window",
+            s.general.get_absolute_url(),
+            4,
+            "1 version, 2 window with office, A/B staff, township, county, 3 departments, 4 in-force items",
+        ),
+        (
+            "post",
+            s.civil_post.get_absolute_url(),
+            5,
+            "1 version, 2 post with office, township and county, 3 holders with staff, 4 liaisons with "
+            "department and section, 5 in-force items",
+        ),
+        (
+            "liaison table by post",
+            url("liaison_table"),
+            4,
+            "1 version, 2 township, 3 liaisons with post, office, department and section, 4 the posts' holders",
+        ),
+        ("liaison table by department", url("liaison_table") + "?by=department", 4, "as above"),
+        (
+            "directory",
+            reverse("directory"),
+            4,
+            "1 counties' newest change and count, 2 townships' newest change and count, 3 counties, 4 townships",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_every_page_costs_a_fixed_number_of_queries(client, county, township, size, django_assert_num_queries):
+    scene = build_scene(county=county, township=township, size=size)
+    for page, address, queries, reads in _pages(scene):
+        cache.clear()
+        with django_assert_num_queries(queries, info=f"{page} ({address}): {reads}"):
+            response = client.get(address)
+        assert response.status_code == 200, page
+
+
+def test_a_page_served_again_costs_one_query(client, county, township, django_assert_num_queries):
+    scene = build_scene(county=county, township=township, size=3)
+    cache.clear()
+    for _page, address, _queries, _reads in _pages(scene):
+        if address == reverse("directory"):
+            continue  # the directory's version takes two small aggregates
+        client.get(address)
+        # 1 version: nothing changed, so the rendered page comes from the cache.
+        with django_assert_num_queries(1, info=address):
+            client.get(address)

@@ -1,0 +1,117 @@
+"""Search as residents type it: 宅基地, 低保, 营业执照, 出生 — the same answers on SQLite and PostgreSQL.
+
+This file runs unchanged on both databases (see .ci/run); every expectation
+is an exact, ordered list, so any difference between them fails here.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from services.search import search_items, split_terms
+from tests import builders
+from tests.public_scene import build_scene
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def scene(county, township):
+    return build_scene(county=county, township=township, size=0)
+
+
+def _names(township, query, **kwargs):
+    return [item.name for item in search_items(township, query, **kwargs)]
+
+
+def test_search_finds_the_homestead_by_the_word_residents_use(scene, township):
+    assert _names(township, "宅基地") == ["农村宅基地和建房（规划许可）审批"]
+    assert _names(township, "盖房") == ["农村宅基地和建房（规划许可）审批"]  # a keyword, not in the name
+
+
+def test_search_finds_dibao_by_keyword(scene, township):
+    # 低保 is a keyword of 最低生活保障审核确认, not in its name.
+    assert _names(township, "低保") == ["最低生活保障审核确认"]
+
+
+def test_search_finds_the_business_licence_by_keyword(scene, township):
+    assert _names(township, "营业执照") == ["个体工商户设立登记"]
+
+
+def test_search_finds_birth_by_material_name_after_name_matches(scene, township):
+    # 生育登记 matches 出生 only through its material 出生医学证明.
+    assert _names(township, "出生") == ["生育登记"]
+    assert _names(township, "户口簿") == ["农村宅基地和建房（规划许可）审批"]
+
+
+def test_name_matches_come_before_keyword_matches_before_material_matches(county, township):
+    office = builders.make_office(township=township)
+    by_material = builders.make_item(township=township, office=office, code="A1", name="甲事项")
+    by_material.materials.create(order=1, name="残疾人证")
+    builders.make_item(township=township, office=office, code="A2", name="乙事项", keywords="残疾、补贴")
+    builders.make_item(township=township, office=office, code="A3", name="残疾人两项补贴申请")
+    assert _names(township, "残疾") == ["残疾人两项补贴申请", "乙事项", "甲事项"]
+
+
+def test_terms_split_on_spaces_and_chinese_punctuation_are_all_required(scene, township):
+    assert split_terms(" 宅基地  建房、审批，盖房 ") == ["宅基地", "建房", "审批", "盖房"]
+    assert _names(township, "宅基地 审批") == ["农村宅基地和建房（规划许可）审批"]
+    assert _names(township, "宅基地 低保") == []
+
+
+def test_search_is_limited_to_the_township(scene, township, other_township):
+    office = builders.make_office(township=other_township)
+    builders.make_item(township=other_township, office=office, name="宅基地复查", code="X-1")
+    assert _names(township, "宅基地") == ["农村宅基地和建房（规划许可）审批"]
+
+
+def test_retired_items_are_found_by_their_old_name_and_listed_last(scene, township):
+    assert _names(township, "临时救助") == ["困难群众临时救助申请"]
+    office = builders.make_office(township=township)
+    builders.make_item(township=township, office=office, code="Z-1", name="临时救助金发放")
+    assert _names(township, "临时救助") == ["临时救助金发放", "困难群众临时救助申请"]
+
+
+def test_like_wildcards_typed_by_a_resident_are_taken_literally(scene, township):
+    assert _names(township, "%") == []
+    assert _names(township, "_") == []
+
+
+def test_search_page_lists_results_with_where_to_go(client, scene, township):
+    response = client.get(reverse("search", kwargs={"township": township.slug}), {"q": "宅基地"})
+    assertContains(response, f'href="{scene.homestead.get_absolute_url()}"')
+    assertContains(response, "找到1项")
+    assertContains(response, 'value="宅基地"')
+
+
+def test_merged_result_says_where_it_went(client, scene, township):
+    response = client.get(reverse("search", kwargs={"township": township.slug}), {"q": "临时救助"})
+    assertContains(response, "已合并到“最低生活保障审核确认”")
+
+
+def test_no_result_says_whom_to_call(client, scene, township):
+    response = client.get(reverse("search", kwargs={"township": township.slug}), {"q": "火星移民"})
+    assertContains(response, "没有找到相关事项")
+    assertContains(response, 'href="tel:03590100001"')  # the township's phone
+    assertContains(response, "1号综合受理窗口")  # the general window, first-contact responsibility
+    assertContains(response, 'href="tel:03590100011"')  # its A holder's office phone
+
+
+def test_search_by_life_event_and_category(client, scene, township):
+    url = reverse("search", kwargs={"township": township.slug})
+    response = client.get(url, {"event": scene.birth_event.slug})
+    assertContains(response, scene.birth.name)
+    assertNotContains(response, scene.homestead.name)
+    response = client.get(url, {"category": scene.land_cat.slug})
+    assertContains(response, scene.homestead.name)
+    assertNotContains(response, scene.birth.name)
+
+
+def test_empty_search_explains_what_to_type(client, scene, township):
+    response = client.get(reverse("search", kwargs={"township": township.slug}))
+    assert response.status_code == 200
+    assertContains(response, "如：宅基地、低保、营业执照、出生")
