@@ -1018,14 +1018,14 @@ def match_sheets(sheets, resource_classes, chosen=None):
         cls = chosen or (resource_classes[0] if len(resource_classes) == 1 else None)
         if cls is None:
             raise Rejected(
-                _("无法判断工作表「%(sheet)s」是哪一个清单：请把工作表改名为 %(names)s 之一，或在导入时选择清单。")
+                _("无法判断工作表「%(sheet)s」是哪一个清单：请把工作表改名为%(names)s之一，或在导入时选择清单。")
                 % {"sheet": content[0].name, "names": "、".join(f"「{c.sheet_name}」" for c in resource_classes)}
             )
         return [(cls, content[0])]
     unknown = [s.name for cls, s in named if cls is None]
     if unknown:
         raise Rejected(
-            _("工作表 %(sheets)s 不是可导入的清单。可导入的工作表名：%(names)s。请改名或删除这些工作表。")
+            _("工作表%(sheets)s不是可导入的清单。可导入的工作表名：%(names)s。请改名或删除这些工作表。")
             % {
                 "sheets": "、".join(f"「{u}」" for u in unknown),
                 "names": "、".join(f"「{c.sheet_name}」" for c in resource_classes),

@@ -31,6 +31,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 # Limits, with the reason for each: an upload larger than the admin accepts in
@@ -196,8 +197,9 @@ def _read_csv(data):
         text = _decode_text(data)
     except UnicodeDecodeError:
         raise Rejected(_("CSV 文件的文字编码有误：请重新保存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入。")) from None
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    # Excel's "Unicode 文本" is tab-separated; title rows above the header have neither.
+    sample = [line for line in text.splitlines()[: HEADER_SEARCH_ROWS * 2] if line.strip()]
+    delimiter = "\t" if sum(line.count("\t") for line in sample) > sum(line.count(",") for line in sample) else ","
     rows = []
     try:
         for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
@@ -238,7 +240,7 @@ def find_header(sheet, expected, required):
     if best is None:
         sample = "「" + "」「".join(list(required)[:3]) + "」"
         raise Rejected(
-            _("%(sheet)s前 %(rows)d 行里找不到表头：表头行应包含 %(sample)s 等列名。请下载导入模板对照列名。")
+            _("%(sheet)s前 %(rows)d 行里找不到表头：表头行应包含%(sample)s等列名。请下载导入模板对照列名。")
             % {"sheet": sheet_label, "rows": HEADER_SEARCH_ROWS, "sample": sample}
         )
     _matches, number, cells = best
@@ -256,7 +258,7 @@ def find_header(sheet, expected, required):
             unknown.append(str(cell))
         elif name in seen:
             raise Rejected(
-                _("%(sheet)s第 %(row)d 行（表头）中「%(column)s」出现了两次，请删除多余的一列。")
+                _("%(sheet)s第%(row)d行（表头）中「%(column)s」出现了两次，请删除多余的一列。")
                 % {"sheet": sheet_label, "row": number, "column": name}
             )
         else:
@@ -265,13 +267,13 @@ def find_header(sheet, expected, required):
     messages = []
     if unknown:
         messages.append(
-            _("%(sheet)s第 %(row)d 行（表头）中有不认识的列：%(columns)s。请删除这些列，或改成导入模板中的列名。")
+            _("%(sheet)s第%(row)d行（表头）中有不认识的列：%(columns)s。请删除这些列，或改成导入模板中的列名。")
             % {"sheet": sheet_label, "row": number, "columns": "、".join(f"「{u}」" for u in unknown)}
         )
     missing = [name for name in required if name not in seen]
     if missing:
         messages.append(
-            _("%(sheet)s第 %(row)d 行（表头）缺少必需的列：%(columns)s。")
+            _("%(sheet)s第%(row)d行（表头）缺少必需的列：%(columns)s。")
             % {"sheet": sheet_label, "row": number, "columns": "、".join(f"「{m}」" for m in missing)}
         )
     if messages:
@@ -344,6 +346,8 @@ def write_workbook(specs, notes=None):
         for row_index, values in enumerate(spec.rows, start=2):
             for col_index, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row_index, column=col_index)
+                if isinstance(value, Promise):
+                    value = str(value)
                 if isinstance(value, str):
                     cell.value = _ILLEGAL.sub("", value)
                     cell.data_type = "s"  # never a formula, whatever the text
@@ -369,7 +373,7 @@ def write_workbook(specs, notes=None):
     if notes is not None:
         sheet = book.create_sheet(EXPLANATION_SHEET)
         for values in notes:
-            sheet.append([_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in values])
+            sheet.append([_ILLEGAL.sub("", str(v)) if isinstance(v, str | Promise) else v for v in values])
         for letter, width in zip("ABCDE", (14, 18, 12, 50, 50), strict=True):
             sheet.column_dimensions[letter].width = width
         for cell in sheet[1]:
