@@ -1,0 +1,221 @@
+"""Pages can be cached and stay correct; large text follows the resident from page to page.
+
+A page says ``Cache-Control: public, max-age=60``, carries an ETag and a
+Last-Modified date, and varies on Cookie (large text changes the page). A
+browser that asks again with its ETag gets 304 while nothing changed, and
+the new page (200) as soon as a clerk saves anything the page shows.
+"""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.http import parse_http_date
+from pytest_django.asserts import assertContains, assertNotContains
+
+from portal.context_processors import LARGE_TEXT_COOKIE
+from services.models import Material
+from tests.public_scene import build_scene
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def scene(county, township):
+    return build_scene(county=county, township=township, size=0)
+
+
+def _revalidate(client, url, etag):
+    return client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+
+def test_public_page_is_cacheable_for_a_minute_and_varies_on_cookie(client, scene):
+    response = client.get(scene.homestead.get_absolute_url())
+    assert "public" in response["Cache-Control"]
+    assert "max-age=60" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+    assert response["ETag"].startswith('"')
+    # The newest change among the rows shown: here the item's last step, created after everything else.
+    last_modified = parse_http_date(response["Last-Modified"])
+    newest = max(step.updated_at for step in scene.homestead.steps.all())
+    assert last_modified == int(newest.timestamp())
+
+
+def test_unchanged_page_revalidates_to_304(client, scene):
+    url = scene.homestead.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    response = _revalidate(client, url, etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    # Even after the server's copy is gone, the same content gives the same ETag.
+    cache.clear()
+    assert _revalidate(client, url, etag).status_code == 304
+
+
+def test_clerks_save_of_the_item_shows_on_the_next_request(client, scene):
+    url = scene.homestead.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    scene.homestead.fee = "工本费10元"
+    scene.homestead.save()
+    response = _revalidate(client, url, etag)
+    assert response.status_code == 200
+    assertContains(response, "工本费10元")
+    assert response["ETag"] != etag
+
+
+@pytest.mark.parametrize(
+    "change, expected, gone",
+    [
+        ("material_renamed", "不动产权属证明", "居民户口簿"),
+        ("material_deleted", None, "居民户口簿"),
+        ("holder_phone", "0359-0177777", "0359-0100021"),
+        ("office_moved", "305室", "203室"),
+        ("township_phone", "0359-0166666", "0359-0100001"),
+    ],
+)
+def test_saves_to_what_the_item_page_shows_appear_on_the_next_request(client, scene, change, expected, gone):
+    url = scene.homestead.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    if change == "material_renamed":
+        material = Material.objects.get(item=scene.homestead, name="居民户口簿")
+        material.name = "不动产权属证明"
+        material.save()
+    elif change == "material_deleted":
+        Material.objects.get(item=scene.homestead, name="居民户口簿").delete()
+    elif change == "holder_phone":
+        scene.land_a.office_phone = "0359-0177777"
+        scene.land_a.save()
+    elif change == "office_moved":
+        scene.land.room = "305室"
+        scene.land.save()
+    elif change == "township_phone":
+        scene.township.phone = "0359-0166666"
+        scene.township.save()
+    response = _revalidate(client, url, etag)
+    assert response.status_code == 200
+    if expected:
+        assertContains(response, expected)
+    assertNotContains(response, gone)
+
+
+def test_saves_show_on_home_liaison_list_and_certificate_pages(client, scene, township):
+    pages = {
+        "home": township.get_absolute_url(),
+        "liaison": reverse("liaison_table", kwargs={"township": township.slug}),
+        "list": scene.powers.get_absolute_url(),
+        "certificates": reverse("certificate_boards", kwargs={"township": township.slug}),
+    }
+    etags = {name: client.get(url)["ETag"] for name, url in pages.items()}
+
+    scene.general.handles = "残疾人补贴、医保"
+    scene.general.save()
+    liaison = scene.civil_post.liaisons.get(department=scene.civil)
+    liaison.county_contact_phone = "0359-0288888"
+    liaison.save()
+    entry = scene.powers.entries.get(number=99)
+    entry.duties = "受理、审查、公示宅基地申请"
+    entry.save()
+    scene.may_not.alternative = "到县医院开具《出生医学证明》。"
+    scene.may_not.save()
+
+    expected = {
+        "home": "残疾人补贴、医保",
+        "liaison": "0359-0288888",
+        "list": "受理、审查、公示宅基地申请",
+        "certificates": "到县医院开具《出生医学证明》。",
+    }
+    for name, url in pages.items():
+        response = _revalidate(client, url, etags[name])
+        assert response.status_code == 200, name
+        assertContains(response, expected[name], msg_prefix=name)
+
+
+def test_a_new_item_appears_on_the_home_page_at_once(client, scene, township):
+    from tests import builders
+
+    url = township.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    builders.make_item(township=township, office=scene.centre, name="新开办的事项")
+    response = _revalidate(client, url, etag)
+    assert response.status_code == 200
+    assertContains(response, "新开办的事项")
+
+
+def test_missing_pages_are_404_and_not_cached(client, scene, township):
+    url = reverse("service_item", kwargs={"township": township.slug, "pk": 999999})
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "public" not in response.get("Cache-Control", "")
+    assert client.get("/t/no-such-township/").status_code == 404
+
+
+def test_public_pages_refuse_posts(client, scene):
+    assert client.post(scene.homestead.get_absolute_url()).status_code == 405
+
+
+# Large text ------------------------------------------------------------------------------------
+
+
+def test_large_text_link_sets_a_cookie_for_a_year_and_goes_back(client, scene):
+    url = scene.homestead.get_absolute_url()
+    response = client.get(reverse("text_size"), {"large": "1", "next": url})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    cookie = response.cookies[LARGE_TEXT_COOKIE]
+    assert cookie.value == "1"
+    assert int(cookie["max-age"]) >= 365 * 24 * 3600
+    assert cookie["samesite"] == "Lax"
+
+
+def test_large_text_stays_on_across_pages_and_can_be_switched_off(client, scene, township):
+    assertNotContains(client.get(township.get_absolute_url()), 'class="large-text"')
+    client.get(reverse("text_size"), {"large": "1", "next": township.get_absolute_url()})
+    for url in (township.get_absolute_url(), scene.homestead.get_absolute_url(), scene.centre.get_absolute_url()):
+        response = client.get(url)
+        assertContains(response, '<html lang="zh-Hans" class="large-text">', msg_prefix=url)
+        assertContains(response, "标准字号", msg_prefix=url)
+    response = client.get(reverse("text_size"), {"large": "0", "next": township.get_absolute_url()})
+    assert response.cookies[LARGE_TEXT_COOKIE].value == ""
+    assertNotContains(client.get(township.get_absolute_url()), 'class="large-text"')
+
+
+def test_large_and_normal_text_are_cached_apart(client, scene):
+    url = scene.homestead.get_absolute_url()
+    normal = client.get(url)
+    client.cookies[LARGE_TEXT_COOKIE] = "1"
+    large = client.get(url)
+    assert normal["ETag"] != large["ETag"]
+    assertContains(large, 'class="large-text"')
+    # A browser holding the normal page does not get a 304 for the large one.
+    assert _revalidate(client, url, normal["ETag"]).status_code == 200
+
+
+def test_text_size_link_is_built_for_the_current_page(client, scene):
+    url = scene.powers.get_absolute_url() + "?type=行政许可"
+    response = client.get(url)
+    assertContains(response, "/text-size/?large=1&amp;next=/t/")
+    assertContains(response, "%3Ftype%3D")  # the filter survives the round trip
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "http://127.0.0.1.evil.example/", "javascript:alert(1)", ""]
+)
+def test_text_size_never_redirects_off_site(client, target):
+    response = client.get(reverse("text_size"), {"large": "1", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_text_size_responses_are_not_stored(client):
+    response = client.get(reverse("text_size"), {"large": "1", "next": "/"})
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_last_modified_is_not_in_the_future(client, scene):
+    response = client.get(scene.homestead.get_absolute_url())
+    now = datetime.datetime.now(datetime.UTC).timestamp()
+    assert parse_http_date(response["Last-Modified"]) <= now
