@@ -1,0 +1,152 @@
+"""A clerk's board (工作台): what in the township's lists has not been checked for a while, and what is incomplete.
+
+``township_board()`` reads each list with one named query (a fixed number,
+whatever the size of the township) and returns sections of ``(label, admin
+URL)`` rows, so the page can link every problem to the form that fixes it.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Village
+from services.models import CertificateRule, ResponsibilityList, ServiceItem
+from staff.models import Liaison, Post, Staff
+from staff.oversight import admin_change_url
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    rows: list
+    label: object = str
+    changelist: str = ""
+    # Appended to the changelist's address: its "not checked lately" filter, where the list has one.
+    query: str = ""
+
+    @property
+    def entries(self):
+        return [(self.label(obj), admin_change_url(obj)) for obj in self.rows]
+
+
+@dataclass
+class Board:
+    township: object
+    today: datetime.date
+    cutoff: datetime.date
+    days: int
+    stale: list
+    incomplete: list
+
+    @property
+    def count(self):
+        return sum(len(s.rows) for s in self.stale + self.incomplete)
+
+    def section(self, key):
+        return next(s for s in self.stale + self.incomplete if s.key == key)
+
+
+def _checked(date):
+    return date.isoformat() if date else _("从未核对")
+
+
+def township_board(township, *, today=None):
+    """Return the ``Board`` of ``township``: 11 queries, one per section."""
+    today = today or timezone.localdate()
+    days = settings.PORTAL_STALE_AFTER_DAYS
+    cutoff = today - datetime.timedelta(days=days)
+    items = ServiceItem.objects.of_township(township).in_force().order_by("code")
+
+    stale = [
+        Section(
+            "items",
+            _("服务事项"),
+            list(items.not_checked_since(cutoff).only("pk", "code", "name", "last_checked_on")),
+            lambda i: f"{i.code} {i.name}（{_checked(i.last_checked_on)}）",
+            "admin:services_serviceitem_changelist",
+            "?checked=stale",
+        ),
+        Section(
+            "staff_phones",
+            _("工作人员电话"),
+            list(Staff.objects.of_township(township).phone_not_checked_since(cutoff).order_by("name")),
+            lambda s: f"{s.name} {s.office_phone or s.mobile}（{_checked(s.phone_checked_on)}）",
+            "admin:staff_staff_changelist",
+        ),
+        Section(
+            "liaisons",
+            _("县乡对接联系表"),
+            list(
+                Liaison.objects.of_township(township)
+                .not_confirmed_since(cutoff)
+                .select_related("post", "department")
+                .order_by("post__title", "department__name")
+            ),
+            lambda r: (
+                f"{r.post.title} ↔ {r.department.display_name}"
+                f" {r.county_contact_name} {r.county_contact_phone}（{_checked(r.confirmed_on)}）"
+            ),
+            "admin:staff_liaison_changelist",
+        ),
+        Section(
+            "certificates",
+            _("村级证明事项（本乡镇）"),
+            list(CertificateRule.objects.filter(township=township).not_checked_since(cutoff).order_by("name")),
+            lambda c: f"{c.name}（{_checked(c.last_checked_on)}）",
+            "admin:services_certificaterule_changelist",
+            "?checked=stale",
+        ),
+        Section(
+            "lists",
+            _("清单"),
+            list(ResponsibilityList.objects.of_township(township).not_checked_since(cutoff).order_by("title")),
+            lambda rl: f"{rl.title} {rl.version}（{_checked(rl.last_checked_on)}）",
+            "admin:services_responsibilitylist_changelist",
+            "?checked=stale",
+        ),
+        Section(
+            "villages",
+            _("村（社区）代办员"),
+            list(Village.objects.of_township(township).not_checked_since(cutoff).order_by("order", "name")),
+            lambda v: f"{v.name} {v.agent_name} {v.agent_phone}（{_checked(v.last_checked_on)}）",
+            "admin:portal_village_changelist",
+            "?checked=stale",
+        ),
+    ]
+    incomplete = [
+        Section(
+            "without_materials",
+            _("事项没有申请材料"),
+            list(items.without_materials()),
+            lambda i: f"{i.code} {i.name}",
+        ),
+        Section("without_steps", _("事项没有办理步骤"), list(items.without_steps()), lambda i: f"{i.code} {i.name}"),
+        Section(
+            "without_time_limit",
+            _("事项没有承诺时限"),
+            list(items.without_time_limit()),
+            lambda i: f"{i.code} {i.name}",
+        ),
+        Section(
+            "alternative_gone",
+            _("不再出具的证明，替代事项已取消或合并"),
+            list(
+                CertificateRule.objects.for_township(township)
+                .alternative_gone()
+                .select_related("alternative_item")
+                .order_by("name")
+            ),
+            lambda c: f"{c.name} → {c.alternative_item.name}（{c.alternative_item.get_status_display()}）",
+        ),
+        Section(
+            "posts_without_backup",
+            _("岗位没有B角"),
+            list(Post.objects.of_township(township).without_backup().order_by("title")),
+            lambda p: p.title,
+        ),
+    ]
+    return Board(township=township, today=today, cutoff=cutoff, days=days, stale=stale, incomplete=incomplete)

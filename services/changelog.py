@@ -1,0 +1,188 @@
+"""The public 更新记录 of a township: when its service catalogue and its lists changed, and how.
+
+Derived from django-simple-history's records, which every save writes
+(admin, imports, commands), so nothing else has to remember to log:
+
+- the catalogue: items added, withdrawn, merged into another, restored, or
+  removed, grouped by date, with the number of items in force after each
+  date (the reports' "175 → 168");
+- each list: its published versions and, per date, the entries added,
+  removed or changed.
+
+Rows loaded from fixtures carry no history (loaddata writes none); for them
+the model's own dates stand in: ``created_at`` for "added", ``withdrawn_on``
+and ``merged_on`` for the status. The official dates are also preferred when
+a history record has them, so a withdrawal entered late shows its real date.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from services.models import ResponsibilityEntry, ResponsibilityList, ServiceItem
+
+ADDED, WITHDRAWN, MERGED, RESTORED, REMOVED, CHANGED = "added", "withdrawn", "merged", "restored", "removed", "changed"
+EVENT_LABELS = {
+    ADDED: _("新增"),
+    WITHDRAWN: _("取消"),
+    MERGED: _("合并"),
+    RESTORED: _("恢复办理"),
+    REMOVED: _("撤下"),
+    CHANGED: _("修改"),
+}
+# How each kind of event changes the number of items in force.
+DELTA = {ADDED: 1, RESTORED: 1, WITHDRAWN: -1, MERGED: -1, REMOVED: -1}
+
+IN_CATALOGUE = {ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED}
+ITEM_FIELDS = ("id", "code", "name", "status", "created_at", "withdrawn_on", "merged_on", "merged_into_id")
+
+
+@dataclass
+class Event:
+    kind: str
+    date: object
+    code: str
+    name: str
+    target: str = ""
+
+    @property
+    def label(self):
+        return EVENT_LABELS[self.kind]
+
+
+@dataclass
+class Version:
+    """One date on which the catalogue changed, and its size afterwards."""
+
+    date: object
+    events: list
+    total_after: int = 0
+
+    def count(self, kind):
+        return sum(1 for e in self.events if e.kind == kind)
+
+    @property
+    def summary(self):
+        kinds = (ADDED, WITHDRAWN, MERGED, RESTORED, REMOVED)
+        return [(EVENT_LABELS[k], self.count(k)) for k in kinds if self.count(k)]
+
+
+@dataclass
+class ListChanges:
+    rlist: object
+    days: list = field(default_factory=list)  # [(date, {kind: [entry names]})], newest first
+
+
+def _local_date(value):
+    """Return the local calendar date of a datetime (dates pass through)."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _item_events(records, names):
+    """Turn one item's records (oldest first: dicts of ITEM_FIELDS + history fields) into events."""
+    events = []
+    first = records[0]
+    state = None
+    if first["history_type"] != "+":
+        # History began after the item existed (fixtures, or records kept since later): its creation stands in.
+        if first["created_at"] is not None:
+            events.append(Event(ADDED, _local_date(first["created_at"]), first["code"], first["name"]))
+        state = ServiceItem.Status.IN_FORCE
+    for record in records:
+        when = _local_date(record["history_date"])
+        new = None if record["history_type"] == "-" else record["status"]
+        was_in, now_in = state in IN_CATALOGUE, new in IN_CATALOGUE
+        code, name = record["code"], record["name"]
+        # Only entering or leaving the catalogue is news to a resident (a suspension is shown on the item).
+        if now_in and not was_in:
+            events.append(Event(ADDED if state is None else RESTORED, when, code, name))
+        elif was_in and new is None:
+            events.append(Event(REMOVED, when, code, name))
+        elif was_in and new == ServiceItem.Status.WITHDRAWN:
+            events.append(Event(WITHDRAWN, record["withdrawn_on"] or when, code, name))
+        elif was_in and new == ServiceItem.Status.MERGED:
+            target = names.get(record["merged_into_id"], "")
+            events.append(Event(MERGED, record["merged_on"] or when, code, name, target))
+        state = new
+    return _in_order(events)
+
+
+def _in_order(events):
+    """Make one item's dates consistent: it was added no later than it left, and events never go back in time.
+
+    Official dates (withdrawn_on, merged_on) often predate the day a clerk
+    recorded the item; the running totals stay true only if each item's
+    events are in date order.
+    """
+    if len(events) > 1 and events[0].kind == ADDED:
+        events[0].date = min(events[0].date, events[1].date)
+    for previous, event in zip(events, events[1:], strict=False):
+        if event.date < previous.date:
+            event.date = previous.date
+    return events
+
+
+def catalogue_versions(township):
+    """Return the catalogue's ``[Version]``, newest first, and the number of items in force now (2 queries)."""
+    current = list(ServiceItem.objects.of_township(township).values(*ITEM_FIELDS))  # 1
+    history = ServiceItem.history.filter(township_id=township.pk).order_by("id", "history_date", "history_id")
+    by_item = defaultdict(list)
+    for record in history.values(*ITEM_FIELDS, "history_type", "history_date"):  # 2
+        by_item[record["id"]].append(record)
+    names = {row["id"]: row["name"] for row in current}
+    for row in current:
+        # No history (loaded from fixtures): the current row, read as a record without a "+" before it.
+        by_item.setdefault(row["id"], [{**row, "history_type": "~", "history_date": row["created_at"]}])
+    for records in by_item.values():
+        names.setdefault(records[-1]["id"], records[-1]["name"])
+
+    by_date = defaultdict(list)
+    for records in by_item.values():
+        for event in _item_events(records, names):
+            by_date[event.date].append(event)
+
+    total = sum(1 for row in current if row["status"] in IN_CATALOGUE)
+    versions = []
+    running = total
+    for date in sorted((d for d in by_date if d is not None), reverse=True):
+        events = sorted(by_date[date], key=lambda e: (list(EVENT_LABELS).index(e.kind), e.code))
+        version = Version(date=date, events=events, total_after=running)
+        running -= sum(DELTA.get(e.kind, 0) for e in events)
+        versions.append(version)
+    return versions, total
+
+
+def list_changes(township):
+    """Return a ``ListChanges`` per list of the township (its versions and entry changes by date): 2 queries."""
+    lists = list(
+        ResponsibilityList.objects.of_township(township)
+        .select_related("village")
+        .annotate(entry_count=Count("entries"))
+        .order_by("village__order", "village__name", "kind", "-published_on")
+    )  # 1
+    for rlist in lists:
+        rlist.township = township  # for get_absolute_url(), without a query per list
+    by_list = {rl.pk: ListChanges(rl) for rl in lists}
+    grouped = defaultdict(lambda: defaultdict(list))
+    records = (
+        ResponsibilityEntry.history.filter(responsibility_list_id__in=list(by_list))
+        .order_by("history_date")
+        .values("responsibility_list_id", "history_type", "history_date", "number", "name")
+    )  # 2
+    kinds = {"+": ADDED, "-": REMOVED, "~": CHANGED}
+    for record in records:
+        day = _local_date(record["history_date"])
+        grouped[(record["responsibility_list_id"], day)][kinds[record["history_type"]]].append(
+            f"{record['number']}. {record['name']}"
+        )
+    for (list_id, day), kinds_on_day in grouped.items():
+        by_list[list_id].days.append((day, {k: sorted(set(v)) for k, v in kinds_on_day.items()}))
+    for changes in by_list.values():
+        changes.days.sort(key=lambda pair: pair[0], reverse=True)
+    return list(by_list.values())

@@ -1,0 +1,169 @@
+"""The clerk's board (/admin/board/): what has not been checked lately and what is incomplete, each linked."""
+
+import datetime
+import itertools
+
+import pytest
+from django.conf import settings
+
+from portal.accounts import staff_account_ensure
+from services.models import ServiceItem, TimeUnit
+from tests import builders
+
+URL = "/admin/board/"
+_versions = itertools.count(1)
+PASSWORD = "Board-tests-2026!"
+TODAY = datetime.date.today()
+RECENT = TODAY - datetime.timedelta(days=2)
+LONG_AGO = TODAY - datetime.timedelta(days=settings.PORTAL_STALE_AFTER_DAYS + 1)
+
+
+@pytest.fixture
+def clerk(township):
+    user, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
+    return user
+
+
+def build_township(township, *, size=1):
+    """A township where each kind of problem occurs ``size`` times next to rows that are fine."""
+    county = township.county
+    gaps = {}
+    fine_staff = builders.make_staff(township=township, phone_checked_on=RECENT)
+    backup = builders.make_staff(township=township, phone_checked_on=RECENT)
+    fine_post = builders.make_post(township=township, primary=fine_staff, backups=[backup])
+    department = builders.make_department(county=county)
+    builders.make_liaison(post=fine_post, department=department, confirmed_on=RECENT)
+    builders.make_item(township=township, materials=1, steps=1, last_checked_on=RECENT)
+    builders.make_list(township=township, last_checked_on=RECENT, version=f"v{next(_versions)}")
+    builders.make_village(township=township, last_checked_on=RECENT)
+    for n in range(size):
+        gaps.setdefault("stale_items", []).append(
+            builders.make_item(township=township, materials=1, steps=1, last_checked_on=LONG_AGO, name=f"久未核对{n}")
+        )
+        gaps.setdefault("stale_staff", []).append(builders.make_staff(township=township, phone_checked_on=None))
+        post = builders.make_post(township=township, primary=fine_staff)
+        gaps.setdefault("no_backup", []).append(post)
+        gaps.setdefault("stale_liaisons", []).append(
+            builders.make_liaison(post=post, department=builders.make_department(county=county), confirmed_on=LONG_AGO)
+        )
+        gaps.setdefault("stale_lists", []).append(
+            builders.make_list(township=township, last_checked_on=None, version=f"v{next(_versions)}")
+        )
+        gaps.setdefault("stale_villages", []).append(builders.make_village(township=township, last_checked_on=LONG_AGO))
+        gaps.setdefault("stale_certificates", []).append(
+            builders.make_certificate_rule(county=county, township=township, last_checked_on=LONG_AGO)
+        )
+        gaps.setdefault("no_materials", []).append(
+            builders.make_item(township=township, steps=1, last_checked_on=RECENT, name=f"缺材料{n}")
+        )
+        gaps.setdefault("no_steps", []).append(
+            builders.make_item(township=township, materials=1, last_checked_on=RECENT, name=f"缺步骤{n}")
+        )
+        gaps.setdefault("no_limit", []).append(
+            builders.make_item(
+                township=township,
+                materials=1,
+                steps=1,
+                last_checked_on=RECENT,
+                promised_limit_value=None,
+                legal_limit_value=None,
+                name=f"缺时限{n}",
+            )
+        )
+        withdrawn = builders.make_item(
+            township=township,
+            materials=1,
+            steps=1,
+            last_checked_on=RECENT,
+            status=ServiceItem.Status.WITHDRAWN,
+            withdrawn_on=RECENT,
+        )
+        gaps.setdefault("alternative_gone", []).append(
+            builders.make_certificate_rule(
+                county=county, township=township, alternative_item=withdrawn, last_checked_on=RECENT
+            )
+        )
+    # Neither stale nor incomplete: an on-the-spot item without a number of days, a withdrawn item never checked.
+    builders.make_item(
+        township=township,
+        materials=1,
+        steps=1,
+        last_checked_on=RECENT,
+        promised_limit_value=None,
+        legal_limit_value=None,
+        promised_limit_unit=TimeUnit.ON_THE_SPOT,
+    )
+    builders.make_item(
+        township=township, status=ServiceItem.Status.WITHDRAWN, withdrawn_on=RECENT, last_checked_on=None
+    )
+    return gaps
+
+
+SECTIONS = {
+    "stale_items": "items",
+    "stale_staff": "staff_phones",
+    "stale_liaisons": "liaisons",
+    "stale_certificates": "certificates",
+    "stale_lists": "lists",
+    "stale_villages": "villages",
+    "no_materials": "without_materials",
+    "no_steps": "without_steps",
+    "no_limit": "without_time_limit",
+    "alternative_gone": "alternative_gone",
+    "no_backup": "posts_without_backup",
+}
+
+
+def test_each_problem_is_listed_once_in_its_section_and_links_to_its_form(client, township, clerk):
+    gaps = build_township(township)
+    client.force_login(clerk)
+
+    page = client.get(URL)
+
+    assert page.status_code == 200
+    board = page.context["board"]
+    html = page.content.decode()
+    for key, section in SECTIONS.items():
+        assert board.section(section).rows == gaps[key], key
+        for row in gaps[key]:
+            assert f"/admin/{row._meta.app_label}/{row._meta.model_name}/{row.pk}/change/" in html, key
+    assert board.count == len(SECTIONS)
+
+
+def test_another_townships_problems_stay_off_the_clerks_board(client, township, other_township, clerk):
+    build_township(township)
+    other = build_township(other_township)
+    client.force_login(clerk)
+
+    html = client.get(URL).content.decode()
+
+    for rows in other.values():
+        for row in rows:
+            assert f"/{row._meta.model_name}/{row.pk}/change/" not in html
+    assert "<select" not in html  # a clerk has no township to switch to
+
+
+def test_the_query_count_does_not_grow_with_the_township(client, township, clerk, django_assert_num_queries):
+    build_township(township, size=1)
+    client.force_login(clerk)
+    client.get(URL)
+
+    # session, user, scope, township, then one query per section (6 stale, 5 incomplete),
+    # then the admin's navigation: the user's own and the user's groups' permissions.
+    with django_assert_num_queries(17):
+        client.get(URL)
+    build_township(township, size=4)
+    with django_assert_num_queries(17):
+        page = client.get(URL)
+    assert len(page.context["board"].section("without_steps").rows) == 5
+
+
+def test_a_reviewer_reads_the_board_of_any_township_of_the_county(client, township, other_township):
+    build_township(other_township)
+    reviewer, _ = staff_account_ensure(username="reviewer", county=township.county, password=PASSWORD)
+    client.force_login(reviewer)
+
+    page = client.get(URL + f"?township={other_township.slug}")
+
+    assert page.context["township"] == other_township
+    assert {t.pk for t in page.context["townships"]} == {township.pk, other_township.pk}

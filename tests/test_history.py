@@ -1,0 +1,186 @@
+"""Change history: who changed what and when, from the admin, commands and imports; and the public 更新记录."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from portal.accounts import staff_account_ensure
+from portal.history import recorded_as
+from services.models import ServiceItem
+from tests import builders
+from tests.admin_forms import form_data
+
+PASSWORD = "History-tests-2026!"
+
+
+@pytest.fixture
+def clerk(township):
+    user, _ = staff_account_ensure(username="wang-clerk", township=township, password=PASSWORD)
+    return user
+
+
+def test_an_admin_edit_is_recorded_with_its_user_and_shown_on_the_history_page(client, township, clerk):
+    village = builders.make_village(township=township, name="东岭村", agent_phone="0359-0100002")
+    client.force_login(clerk)
+    url = f"/admin/portal/village/{village.pk}/change/"
+    data = form_data(client.get(url))
+    data["agent_phone"] = "0359-0100099"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    latest = village.history.latest()
+    assert latest.history_user == clerk and latest.agent_phone == "0359-0100099"
+    page = client.get(f"/admin/portal/village/{village.pk}/history/").content.decode()
+    assert "wang-clerk" in page
+    assert "0359-0100002" in page and "0359-0100099" in page  # the change, old and new
+    assert "代办员电话" in page  # named by its Chinese label
+
+
+def test_a_command_records_the_user_it_was_given(township, clerk):
+    item = builders.make_item(township=township, last_checked_on=datetime.date(2020, 1, 1))
+    other = builders.make_item(township=builders.make_township(county=township.county))
+
+    out = io.StringIO()
+    call_command("mark_checked", "items", "--user", clerk.username, "--on", "2026-11-20", stdout=out)
+
+    item.refresh_from_db()
+    assert "已标记 1 条" in out.getvalue()  # only the clerk's own township
+    assert item.last_checked_on == datetime.date(2026, 11, 20) and item.last_checked_by == clerk
+    latest = item.history.latest()
+    assert latest.history_user == clerk and latest.last_checked_on == datetime.date(2026, 11, 20)
+    other.refresh_from_db()
+    assert other.last_checked_by is None
+
+
+def test_saves_inside_recorded_as_carry_the_user(township, clerk):
+    item = builders.make_item(township=township)
+    with recorded_as(clerk):
+        item.name = "改过的名称"
+        item.save()
+    item.name = "没有署名的修改"
+    item.save()
+
+    newest, previous = item.history.all()[:2]
+    assert previous.history_user == clerk and previous.name == "改过的名称"
+    assert newest.history_user is None
+
+
+# --- the public 更新记录 -----------------------------------------------------------------------
+
+
+def changelog(client, township):
+    return client.get(f"/t/{township.slug}/changes/")
+
+
+def test_the_catalogue_changes_are_listed_by_date_with_the_count_after_each(client, township):
+    day0, day1, day2 = datetime.date(2026, 1, 5), datetime.date(2026, 3, 1), datetime.date(2026, 6, 1)
+    kept = builders.make_item(township=township, name="高龄补贴申请", code="A-1")
+    dropped = builders.make_item(township=township, name="旧证明办理", code="A-2")
+    merged = builders.make_item(township=township, name="低保年审", code="A-3")
+    builders.make_item(township=township, name="个体户登记", code="A-4")
+    # As if the clerk had entered the catalogue in January.
+    ServiceItem.history.filter(history_type="+").update(
+        history_date=timezone.make_aware(datetime.datetime(2026, 1, 5, 9))
+    )
+    dropped.status, dropped.withdrawn_on = ServiceItem.Status.WITHDRAWN, day1
+    dropped.save()
+    merged.status, merged.merged_into, merged.merged_on = ServiceItem.Status.MERGED, kept, day2
+    merged.save()
+
+    page = changelog(client, township)
+
+    assert page.status_code == 200
+    versions = page.context["versions"]
+    assert page.context["total"] == 2
+    by_date = {v.date: v for v in versions}
+    assert [(e.label, e.name, e.target) for e in by_date[day2].events] == [("合并", "低保年审", "高龄补贴申请")]
+    assert by_date[day2].total_after == 2
+    assert [(e.label, e.name) for e in by_date[day1].events] == [("取消", "旧证明办理")]
+    assert by_date[day1].total_after == 3
+    added = versions[-1]  # the oldest date: the four items were added
+    assert added.date == day0
+    assert sorted(e.name for e in added.events if e.kind == "added") == [
+        "个体户登记",
+        "低保年审",
+        "旧证明办理",
+        "高龄补贴申请",
+    ]
+    assert added.total_after == 4
+    html = page.content.decode()
+    assert "2026年6月1日" in html and "并入“高龄补贴申请”" in html
+
+
+def test_items_loaded_without_history_still_show_when_they_were_added_and_withdrawn(client, township):
+    item = builders.make_item(
+        township=township, name="老事项", status=ServiceItem.Status.WITHDRAWN, withdrawn_on=datetime.date(2025, 5, 5)
+    )
+    item.history.all().delete()  # as after loaddata, which writes no history
+
+    versions = changelog(client, township).context["versions"]
+
+    # It cannot have been withdrawn before it was added: the addition moves back to the withdrawal.
+    assert [(v.date, [e.kind for e in v.events], v.total_after) for v in versions] == [
+        (datetime.date(2025, 5, 5), ["added", "withdrawn"], 0)
+    ]
+
+
+def test_a_withdrawn_item_brought_back_shows_as_restored(client, township):
+    item = builders.make_item(township=township, name="恢复的事项")
+    item.status, item.withdrawn_on = ServiceItem.Status.WITHDRAWN, datetime.date(2026, 2, 1)
+    item.save()
+    item.status, item.withdrawn_on = ServiceItem.Status.IN_FORCE, None
+    item.save()
+
+    versions = changelog(client, township).context["versions"]
+    kinds = [e.kind for v in versions for e in v.events]
+
+    assert sorted(kinds) == ["added", "restored", "withdrawn"]
+    assert versions[0].total_after == 1
+
+
+def test_list_entries_added_and_removed_are_listed_per_list(client, township):
+    rlist = builders.make_list(township=township, title="东岭乡权责清单", entries=3)
+    rlist.entries.get(number=2).delete()
+
+    page = changelog(client, township)
+
+    (changes,) = page.context["lists"]
+    assert changes.rlist == rlist and changes.rlist.entry_count == 2
+    ((_day, kinds),) = changes.days
+    assert kinds["added"] == ["1. 条目1", "2. 条目2", "3. 条目3"]
+    assert kinds["removed"] == ["2. 条目2"]
+    assert "东岭乡权责清单" in page.content.decode()
+
+
+def test_another_townships_changes_stay_off_the_page(client, township, other_township):
+    builders.make_item(township=other_township, name="别的乡镇的事项")
+    builders.make_list(township=other_township, title="别的乡镇的清单", entries=1)
+
+    html = changelog(client, township).content.decode()
+
+    assert "别的乡镇" not in html
+
+
+def test_the_page_costs_five_queries_whatever_the_history(client, township, django_assert_num_queries):
+    for n in range(3):
+        item = builders.make_item(township=township)
+        item.name = f"改名{n}"
+        item.save()
+    builders.make_list(township=township, entries=3)
+
+    # township, items now, item history, lists with entry counts, entry history
+    with django_assert_num_queries(5):
+        changelog(client, township)
+    for _ in range(10):
+        builders.make_item(township=township)
+    builders.make_list(township=township, entries=10, version="2027年版")
+    with django_assert_num_queries(5):
+        changelog(client, township)
+
+
+def test_an_unknown_township_is_404(client, db):
+    assert client.get("/t/nowhere/changes/").status_code == 404
