@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from portal.models import TrackedModel
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
@@ -90,7 +91,7 @@ class ScopedInlineFormSet(BaseInlineFormSet):
             field.choices = cache[name]
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class TrackedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Admin for a ``TrackedModel``: the audit fields read-only in a folded “记录” section,
     ``created_by``/``updated_by`` taken from the signed-in user (for inline rows too),
     and a 历史 page per object from django-simple-history.
@@ -150,7 +151,7 @@ class TrackedAdmin(SimpleHistoryAdmin):
         super().save_formset(request, form, formset, change)
 
 
-class TrackedInline:
+class TrackedInline(ScopedInlineMixin):
     """Mix-in for inlines of a ``TrackedModel``: select boxes query once for all rows,
     ``row_choice_filters`` narrows them to the parent, and ``TrackedAdmin.save_formset``
     stamps each saved row with the user.

@@ -149,7 +149,6 @@ class ScopedAdminMixin:
         # The form offered only allowed choices; this also refuses a crafted POST.
         if not scoping.can_edit(request.user, obj):
             raise PermissionDenied
-        checking.stamp_checked_by(obj, form.changed_data, request.user)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

@@ -46,10 +46,3 @@ def rows_mark_checked(*, rows, user, on=None):
         row.save(update_fields=update)
         count += 1
     return count
-
-
-def stamp_checked_by(obj, changed_fields, user):
-    """After a form changed a "checked on" date, record ``user`` as the one who checked."""
-    for date_field, by_field in check_fields(type(obj)):
-        if by_field and date_field in changed_fields:
-            setattr(obj, by_field, user if getattr(obj, date_field) else None)
