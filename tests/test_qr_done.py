@@ -3,16 +3,18 @@
 import io
 import shutil
 import subprocess
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
 from portal import codes
-from portal.models import QRCode
+from portal.models import QRCode, Township
 from tests import builders
 
 BASE = "https://bm.ruihe.example.cn"
@@ -95,3 +97,30 @@ def test_the_smallest_booklet_code_still_reads(client, township, tmp_path):
     path.write_bytes(png)
     result = subprocess.run(["zbarimg", "--raw", "--quiet", str(path)], capture_output=True, text=True)
     assert result.stdout.strip() == f"{BASE}/q/{gate.code}"
+
+
+@override_settings(PORTAL_BASE_URL=BASE)
+def test_every_code_of_the_demo_fixtures_lands_on_its_page(client, db):
+    """The demo as the README brings it up: loaddata (no codes yet), issue_codes, then print and scan."""
+    fixtures = sorted(str(p) for p in (Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
+    if not fixtures:
+        pytest.skip("no demo fixtures yet")
+    call_command("loaddata", *fixtures, verbosity=0)
+    assert not QRCode.objects.exists()  # raw fixture saves issue nothing: issue_codes does
+    call_command("issue_codes", stdout=io.StringIO())
+    for township in Township.objects.all():
+        # Printing the booklet and the certificate boards issues the item and board codes.
+        assert client.get(reverse("print_booklet", kwargs={"township": township.slug})).status_code == 200
+        assert client.get(reverse("print_certificate_boards", kwargs={"township": township.slug})).status_code == 200
+        assert QRCode.objects.of_township(township).filter(target_type__isnull=True, board="").count() == 1
+
+    all_codes = list(QRCode.objects.select_related("township").order_by("pk"))
+    assert len(all_codes) > 50
+    for qr in all_codes:
+        png = client.get(f"/q/{qr.code}.png?size=400").content
+        address = cv2.QRCodeDetector().detectAndDecode(as_a_phone_sees_it(png))[0]
+        assert address == f"{BASE}/q/{qr.code}", qr.placement
+        response = client.get(address.removeprefix(BASE))
+        assert response.status_code == 302 and response["Location"] == BASE + expected_path(qr), qr.placement
+        assert client.get(response["Location"].removeprefix(BASE)).status_code == 200, qr.placement
+    assert sum(qr.total_scans() for qr in QRCode.objects.with_scan_totals()) == len(all_codes)
