@@ -9,15 +9,21 @@ afresh. The ETag is a hash of the rendered bytes, so a browser's conditional
 GET gets 304 only when it would receive exactly what it already has.
 """
 
+import datetime
 import hashlib
 from functools import wraps
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import DateTimeField, IntegerField, Subquery
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from portal.context_processors import LARGE_TEXT_COOKIE
@@ -65,28 +71,85 @@ class RowCount(Subquery):
         super().__init__(queryset.order_by().values("pk"), **extra)
 
 
-def page_version(anchor, *, tracked=(), counted=(), extra=None):
-    """Return ``(last_modified, signature)`` of a page in one query, or raise Http404.
+class VersionQuery(NamedTuple):
+    """What a page shows, for its version query.
 
-    ``anchor`` is a queryset that matches the page's main row (it must exist);
-    ``tracked`` are querysets of rows with ``updated_at`` whose newest change
-    and count matter; ``counted`` are querysets of rows without a timestamp
-    (only their count is known); ``extra`` maps names to further expressions.
+    ``anchor`` matches the page's main row (when it matches nothing the page
+    is a 404); ``tracked`` are querysets of rows with ``updated_at`` whose
+    newest change and count matter; ``counted`` are querysets of rows without
+    a timestamp (only their count is known); ``extra`` maps names to further
+    scalar expressions.
     """
-    annotations = {"_anchor_updated": Newest(anchor)}
-    for i, queryset in enumerate(tracked):
-        annotations[f"_t{i}"] = Newest(queryset)
-        annotations[f"_n{i}"] = RowCount(queryset)
-    for i, queryset in enumerate(counted):
-        annotations[f"_c{i}"] = RowCount(queryset)
-    annotations.update(extra or {})
-    row = anchor.order_by().values("pk").annotate(**annotations).values(*annotations).first()
-    if row is None:
-        raise Http404
-    stamps = [row["_anchor_updated"]] + [row[f"_t{i}"] for i in range(len(tracked))]
-    last_modified = max((s for s in stamps if s is not None), default=None)
-    signature = tuple(str(row[name]) for name in annotations)
-    return last_modified, signature
+
+    anchor: object
+    tracked: tuple = ()
+    counted: tuple = ()
+    extra: dict | None = None
+
+
+def _sentinel(name, value, index):
+    # Placeholders that cannot be confused with anything else in the query's parameters.
+    return -(2**40 + index) if isinstance(value, int) else f"__page_version_{name}__"
+
+
+def _as_datetime(value):
+    """Return a DB value of MAX(updated_at) as an aware datetime (SQLite gives text, PostgreSQL a datetime)."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
+
+
+def page_version(describe):
+    """Turn ``describe(**url_kwargs) -> VersionQuery`` into a page's version function.
+
+    The version function takes ``(request, **url_kwargs)`` and returns
+    ``(last_modified, signature)`` in ONE query, or raises Http404. Building
+    a statement of some thirty subqueries through the ORM costs far more than
+    running it, so the SQL is compiled once per process with placeholder
+    values and then run with each request's values.
+    """
+    compiled = {}
+
+    def compile_for(kwargs):
+        sentinels = {name: _sentinel(name, value, i) for i, (name, value) in enumerate(sorted(kwargs.items()))}
+        spec = describe(**sentinels)
+        annotations = {"_anchor": Newest(spec.anchor)}
+        for i, queryset in enumerate(spec.tracked):
+            annotations[f"_t{i}"] = Newest(queryset)
+            annotations[f"_n{i}"] = RowCount(queryset)
+        for i, queryset in enumerate(spec.counted):
+            annotations[f"_c{i}"] = RowCount(queryset)
+        annotations.update(spec.extra or {})
+        queryset = spec.anchor.order_by().annotate(**annotations).values(*annotations)[:1]
+        sql, params = queryset.query.sql_with_params()
+        slots = {}
+        for position, param in enumerate(params):
+            for name, sentinel in sentinels.items():
+                if param == sentinel and type(param) is type(sentinel):
+                    slots[position] = name
+        missing = set(sentinels) - set(slots.values())
+        if missing:
+            raise ImproperlyConfigured(f"{describe.__name__} does not use {sorted(missing)} as a plain parameter.")
+        stamps = [0] + [list(annotations).index(f"_t{i}") for i in range(len(spec.tracked))]
+        return sql, list(params), slots, stamps
+
+    @wraps(describe)
+    def version(request, **kwargs):
+        key = (connection.vendor, tuple(sorted((name, type(value)) for name, value in kwargs.items())))
+        if key not in compiled:
+            compiled[key] = compile_for(kwargs)
+        sql, params, slots, stamps = compiled[key]
+        params = [kwargs[slots[i]] if i in slots else param for i, param in enumerate(params)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            raise Http404
+        newest = [stamp for stamp in (_as_datetime(row[i]) for i in stamps) if stamp is not None]
+        return max(newest, default=None), tuple(str(value) for value in row)
+
+    return version
 
 
 def public_page(version):

@@ -9,7 +9,7 @@ signature, so the cached page is not served again.
 
 from django.db.models import Q, Subquery
 
-from portal.caching import page_version
+from portal.caching import VersionQuery, page_version
 from portal.models import County, Township, Village
 from services.models import (
     Category,
@@ -34,9 +34,10 @@ def _around_township(slug):
     return [_township(slug), County.objects.filter(townships__slug=slug)]
 
 
-def township_home_version(request, township):
+@page_version
+def township_home_version(township):
     items = ServiceItem.objects.filter(township__slug=township)
-    return page_version(
+    return VersionQuery(
         _township(township),
         tracked=[
             County.objects.filter(townships__slug=township),
@@ -55,9 +56,10 @@ def township_home_version(request, township):
     )
 
 
-def service_item_version(request, township, pk):
+@page_version
+def service_item_version(township, pk):
     item = ServiceItem.objects.filter(township__slug=township, pk=pk)
-    return page_version(
+    return VersionQuery(
         item,
         tracked=[
             *_around_township(township),
@@ -77,13 +79,14 @@ def service_item_version(request, township, pk):
             LegalBasis.objects.filter(service_items__in=item),
         ],
         counted=[LifeEvent.objects.filter(items__in=item)],
-        extra={"category": Subquery(Category.objects.filter(items__in=item).values("name")[:1])},
+        extra={"_category_name": Subquery(Category.objects.filter(items__in=item).values("name")[:1])},
     )
 
 
-def search_version(request, township):
+@page_version
+def search_version(township):
     items = ServiceItem.objects.filter(township__slug=township)
-    return page_version(
+    return VersionQuery(
         _township(township),
         tracked=[
             County.objects.filter(townships__slug=township),
@@ -97,9 +100,10 @@ def search_version(request, township):
     )
 
 
-def list_index_version(request, township):
+@page_version
+def list_index_version(township):
     lists = ResponsibilityList.objects.filter(township__slug=township)
-    return page_version(
+    return VersionQuery(
         _township(township),
         tracked=[
             County.objects.filter(townships__slug=township),
@@ -110,10 +114,11 @@ def list_index_version(request, township):
     )
 
 
-def responsibility_list_version(request, township, pk):
+@page_version
+def responsibility_list_version(township, pk):
     rlist = ResponsibilityList.objects.filter(township__slug=township, pk=pk)
     entries = ResponsibilityEntry.objects.filter(responsibility_list__in=rlist)
-    return page_version(
+    return VersionQuery(
         rlist,
         tracked=[
             *_around_township(township),
@@ -127,11 +132,12 @@ def responsibility_list_version(request, township, pk):
     )
 
 
-def certificate_boards_version(request, township):
+@page_version
+def certificate_boards_version(township):
     rules = CertificateRule.objects.filter(
         Q(township__isnull=True, county__townships__slug=township) | Q(township__slug=township)
     )
-    return page_version(
+    return VersionQuery(
         _township(township),
         tracked=[
             County.objects.filter(townships__slug=township),
@@ -143,10 +149,11 @@ def certificate_boards_version(request, township):
     )
 
 
-def village_version(request, township, pk):
+@page_version
+def village_version(township, pk):
     village = Village.objects.filter(township__slug=township, pk=pk)
     items = ServiceItem.objects.filter(township__slug=township, handling=ServiceItem.Handling.VILLAGE_PROXY)
-    return page_version(
+    return VersionQuery(
         village,
         tracked=[
             *_around_township(township),

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from portal.caching import page_version
+from portal.caching import VersionQuery, page_version
 from portal.models import County, Township
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 
@@ -16,11 +16,12 @@ def _items_of(**lookup):
     return Office.service_items.rel.related_model.objects.filter(**lookup)
 
 
-def office_version(request, township, pk):
+@page_version
+def office_version(township, pk):
     office = Office.objects.filter(township__slug=township, pk=pk)
     windows = Window.objects.filter(office__in=office)
     posts = Post.objects.filter(office__in=office)
-    return page_version(
+    return VersionQuery(
         office,
         tracked=[
             *_around_township(township),
@@ -36,9 +37,10 @@ def office_version(request, township, pk):
     )
 
 
-def window_version(request, township, pk):
+@page_version
+def window_version(township, pk):
     window = Window.objects.filter(township__slug=township, pk=pk)
-    return page_version(
+    return VersionQuery(
         window,
         tracked=[
             *_around_township(township),
@@ -50,10 +52,11 @@ def window_version(request, township, pk):
     )
 
 
-def post_version(request, township, pk):
+@page_version
+def post_version(township, pk):
     post = Post.objects.filter(township__slug=township, pk=pk)
     liaisons = Liaison.objects.filter(post__in=post)
-    return page_version(
+    return VersionQuery(
         post,
         tracked=[
             *_around_township(township),
@@ -68,10 +71,11 @@ def post_version(request, township, pk):
     )
 
 
-def liaison_table_version(request, township):
+@page_version
+def liaison_table_version(township):
     liaisons = Liaison.objects.filter(post__township__slug=township)
     posts = Post.objects.filter(township__slug=township)
-    return page_version(
+    return VersionQuery(
         Township.objects.filter(slug=township),
         tracked=[
             County.objects.filter(townships__slug=township),

@@ -72,7 +72,7 @@ def test_large_text_grows_the_font_and_stays_on_the_next_page(page, live_server,
     large = _font_size(page)
     assert large >= normal * 1.15
     page.screenshot(path=artefacts_dir / "residents-03-item-large-text.png", full_page=True)
-    page.get_by_role("link", name="返回首页").click()
+    page.get_by_role("link", name="回首页").click()
     page.wait_for_url(re.compile(r"/t/[^/]+/$"))
     assert page.locator("html.large-text").count() == 1
     assert page.get_by_role("link", name="标准字号").is_visible()

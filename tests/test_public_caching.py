@@ -219,3 +219,14 @@ def test_last_modified_is_not_in_the_future(client, scene):
     response = client.get(scene.homestead.get_absolute_url())
     now = datetime.datetime.now(datetime.UTC).timestamp()
     assert parse_http_date(response["Last-Modified"]) <= now
+
+
+def test_each_page_is_versioned_by_its_own_rows(client, scene, township, other_township):
+    # The version query is compiled once and run with each request's township and pk.
+    first = client.get(scene.homestead.get_absolute_url())
+    second = client.get(scene.dibao.get_absolute_url())
+    assertContains(first, scene.homestead.name)
+    assertContains(second, scene.dibao.name)
+    assert first["ETag"] != second["ETag"]
+    elsewhere = reverse("service_item", kwargs={"township": other_township.slug, "pk": scene.dibao.pk})
+    assert client.get(elsewhere).status_code == 404

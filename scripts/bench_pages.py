@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Benchmark the residents' pages under gunicorn in production mode, against a static file.
+
+Not a test: run it by hand (``.venv/bin/python scripts/bench_pages.py``) and
+read the numbers. It
+
+1. builds a scratch SQLite database in a temporary folder from the demo
+   fixtures (``fixtures/*.json``), runs ``collectstatic``;
+2. starts gunicorn on 127.0.0.1 with DEBUG=0, a random SECRET_KEY,
+   ALLOWED_HOSTS=127.0.0.1 and SECURE_SSL_REDIRECT=0, saves the homestead
+   item page's HTML as a static file under STATIC_ROOT (served by the same
+   gunicorn through WhiteNoise);
+3. runs ``wrk`` for a bounded time against the township home, the item
+   page and that static copy, once with the server-side page cache on and
+   once with it off (PORTAL_PAGE_CACHE_SECONDS=0), and prints requests/s.
+
+Loopback only; every run is bounded by ``--duration``. Needs ``wrk``
+(``apt-get install -y wrk``).
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(args, env, **kwargs):
+    subprocess.run(args, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def _wait_for(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+class Gunicorn:
+    def __init__(self, env, port, workers):
+        self.env, self.port, self.workers = env, port, workers
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _wrk(url, args, headers=()):
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=args.duration + 30)
+    text = output.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p50 = re.search(r"50%\s+(\S+)", text).group(1)
+    p99 = re.search(r"99%\s+(\S+)", text).group(1)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    return {"rps": rate, "p50": p50, "p99": p99, "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def _prepare(workdir, port):
+    """Create the scratch database and static root; return the environment for the server."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}},
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "PORTAL_VAR_DIR": str(workdir / "var"),
+        "STATIC_ROOT": str(workdir / "static"),
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "ERROR",
+        "PYTHONPATH": os.pathsep.join([str(workdir), str(ROOT)]),
+    }
+    _run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
+    fixtures = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
+    if fixtures:
+        _run([PYTHON, "manage.py", "loaddata", "-v0", *fixtures], env)
+    else:
+        # No demo data yet: the test scene stands in for it.
+        script = (
+            "from tests import builders; from tests.public_scene import build_scene;"
+            "c = builders.make_county(name='瑞河县', slug='ruihe');"
+            "t = builders.make_township(county=c, name='东岭乡', slug='dongling');"
+            "build_scene(county=c, township=t, size=30)"
+        )
+        _run([PYTHON, "manage.py", "shell", "-c", script], env, stdout=subprocess.DEVNULL)
+    _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    # A settings module that turns the server-side page cache off, for the "no cache" run.
+    (workdir / "bench_settings_nocache.py").write_text(
+        "from portal.settings import *  # noqa\nPORTAL_PAGE_CACHE_SECONDS = 0\n"
+    )
+    return env
+
+
+def _pages(env):
+    script = (
+        "import json; from services.models import ServiceItem;"
+        "items = ServiceItem.objects.in_force().order_by('township__slug', 'code');"
+        "item = items.filter(name__contains='宅基地').first() or items.first();"
+        "print(json.dumps({'home': item.township.get_absolute_url(), 'item': item.get_absolute_url()}))"
+    )
+    output = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2, help="gunicorn workers")
+    parser.add_argument("--gzip", action="store_true", help="ask for gzip, as browsers do")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    args = parser.parse_args()
+    if args.duration > 60:
+        parser.error("--duration is at most 60 s")
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install -y wrk")
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = ["Accept-Encoding: gzip"] if args.gzip else []
+    try:
+        env = _prepare(workdir, port)
+        pages = _pages(env)
+        # Save the item page as served, then restart: WhiteNoise indexes STATIC_ROOT at start-up.
+        with Gunicorn(env, port, 1):
+            html = _wait_for(base + pages["item"])
+        static_path = workdir / "static" / "bench" / "item.html"
+        static_path.parent.mkdir(parents=True, exist_ok=True)
+        static_path.write_bytes(html)
+        targets = {
+            "township home": base + pages["home"],
+            "item page": base + pages["item"],
+            "same item HTML as a static file (WhiteNoise)": base + "/static/bench/item.html",
+        }
+        results = {}
+        for label, extra_env in (
+            ("with page cache", {}),
+            ("without page cache", {"DJANGO_SETTINGS_MODULE": "bench_settings_nocache"}),
+        ):
+            run_env = {**env, **extra_env}
+            with Gunicorn(run_env, port, args.workers):
+                for url in targets.values():
+                    _wait_for(url)
+                    _wrk(url, argparse.Namespace(**{**vars(args), "duration": 2}), headers)  # warm every worker
+                results[label] = {name: _wrk(url, args, headers) for name, url in targets.items()}
+
+        print(
+            f"\ngunicorn {args.workers} sync workers, DEBUG=0, SQLite; wrk -t{args.threads} -c{args.connections} "
+            f"-d{args.duration}s{' with gzip' if args.gzip else ''}; {len(html)} bytes of item HTML"
+        )
+        for label, rows in results.items():
+            static_rps = rows["same item HTML as a static file (WhiteNoise)"]["rps"]
+            print(f"\n{label}:")
+            for name, row in rows.items():
+                share = row["rps"] / static_rps if static_rps else 0
+                print(
+                    f"  {name:48s} {row['rps']:9.1f} req/s  p50 {row['p50']:>8s}  p99 {row['p99']:>8s}"
+                    f"  {share:5.0%} of static{'  NON-2xx: ' + str(row['errors']) if row['errors'] else ''}"
+                )
+    finally:
+        if args.keep:
+            print(f"\nscratch folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
