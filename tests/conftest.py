@@ -89,3 +89,23 @@ def superuser(db, django_user_model):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+DEMO_FIXTURES = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "fixtures").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """Load the demo fixtures once for a module, inside a transaction rolled back afterwards.
+
+    Loading takes seconds; tests using this share it read-only (each test's own
+    ``db`` savepoint undoes what it writes).
+    """
+    from django.core.management import call_command
+    from django.db import transaction
+
+    assert DEMO_FIXTURES, "fixtures/ holds no demo data"
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
+        yield
+        transaction.set_rollback(True)
