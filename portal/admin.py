@@ -8,7 +8,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import LastCheckedFilter, TrackedAdmin
+from portal.import_admin import SpreadsheetAdminMixin
 from portal.models import County, Township, UserScope, Village
+from portal.resources import VillageResource
 
 
 @admin.register(County)
@@ -42,7 +44,8 @@ class TownshipAdmin(TrackedAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(TrackedAdmin):
+class VillageAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [VillageResource]  # 导入、导出、导入模板 (portal.import_admin)
     list_display = ("name", "township", "kind", "agent_name", "agent_phone", "service_room", "order", "last_checked_on")
     list_filter = ("township", "kind", LastCheckedFilter)
     list_select_related = ("township",)

@@ -42,7 +42,7 @@ from import_export import resources
 from import_export import widgets as ie_widgets
 from import_export.formats import base_formats
 
-from portal import scoping
+from portal import checking, scoping
 from portal.spreadsheets import (
     EXPLANATION_SHEET,
     MAX_ROWS,
@@ -874,6 +874,11 @@ class SheetResource(resources.ModelResource):
     def save_row(self, row, ctx):
         instance = row.instance
         ctx.stamp(instance, created=row.status == NEW)
+        # A "checked on" date set or changed by the file was checked by whoever imports it.
+        changed = {self.fields[n].attribute for n in row.values if row.status == NEW or self.column(n) in row.changed}
+        for date_field, by_field in checking.check_fields(type(instance)):
+            if by_field and date_field in changed:
+                setattr(instance, by_field, ctx.user if getattr(instance, date_field) else None)
         instance.save()
         self.save_related(instance, row, ctx)
 

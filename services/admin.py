@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline
+from portal.import_admin import SpreadsheetAdminMixin
 from services.models import (
     Category,
     CertificateRule,
@@ -17,6 +18,14 @@ from services.models import (
     ResponsibilityList,
     ServiceItem,
     Step,
+)
+from services.resources import (
+    CertificateRuleResource,
+    MaterialResource,
+    ResponsibilityEntryResource,
+    ResponsibilityListResource,
+    ServiceItemResource,
+    StepResource,
 )
 
 
@@ -86,7 +95,9 @@ class ServiceItemAdminForm(forms.ModelForm):
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(TrackedAdmin):
+class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    # One workbook (or three CSV files) per township: items, their materials, their steps.
+    resource_classes = [ServiceItemResource, MaterialResource, StepResource]
     form = ServiceItemAdminForm
     list_display = ("code", "name", "status", "handling", "office", "window", "township", "last_checked_on")
     list_display_links = ("code", "name")
@@ -185,9 +196,10 @@ class ServiceItemAdmin(TrackedAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(TrackedAdmin):
+class MaterialAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     """Every material of every item: find which items ask for the same paper."""
 
+    resource_classes = [MaterialResource]
     list_display = ("name", "item", "township", "form", "copies", "necessity", "source", "source_note")
     list_filter = ("item__township", "necessity", "form", "source", "medium")
     list_select_related = ("item", "item__township")
@@ -208,7 +220,8 @@ class MaterialAdmin(TrackedAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(TrackedAdmin):
+class StepAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [StepResource]
     list_display = ("__str__", "item", "actor", "place", "duration")
     list_filter = ("item__township",)
     list_select_related = ("item",)
@@ -240,7 +253,8 @@ class ResponsibilityEntryInline(TrackedTabularInline):
 
 
 @admin.register(ResponsibilityList)
-class ResponsibilityListAdmin(TrackedAdmin):
+class ResponsibilityListAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [ResponsibilityListResource, ResponsibilityEntryResource]
     list_display = ("title", "kind", "township", "village", "version", "published_on", "entry_count", "last_checked_on")
     list_filter = ("township", "kind", LastCheckedFilter)
     list_select_related = ("township", "village")
@@ -268,7 +282,8 @@ class ResponsibilityListAdmin(TrackedAdmin):
 
 
 @admin.register(ResponsibilityEntry)
-class ResponsibilityEntryAdmin(TrackedAdmin):
+class ResponsibilityEntryAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [ResponsibilityEntryResource]
     list_display = (
         "number",
         "name",
@@ -311,7 +326,8 @@ class ResponsibilityEntryAdmin(TrackedAdmin):
 
 
 @admin.register(CertificateRule)
-class CertificateRuleAdmin(TrackedAdmin):
+class CertificateRuleAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [CertificateRuleResource]
     list_display = ("name", "may_issue", "county", "township", "alternative_kind", "alternative_item", "order")
     list_filter = ("may_issue", "alternative_kind", "county", "township", LastCheckedFilter)
     list_select_related = ("county", "township", "alternative_item")

@@ -6,7 +6,9 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
+from portal.import_admin import SpreadsheetAdminMixin
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
+from staff.resources import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
 
 
 class DepartmentSectionInline(TrackedTabularInline):
@@ -40,7 +42,8 @@ class DepartmentSectionAdmin(TrackedAdmin):
 
 
 @admin.register(Office)
-class OfficeAdmin(TrackedAdmin):
+class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [OfficeResource]  # 导入、导出、导入模板 (portal.import_admin)
     list_display = ("name", "kind", "township", "floor_label", "room", "phone", "order")
     list_filter = ("township", "kind")
     list_select_related = ("township",)
@@ -73,7 +76,8 @@ class WindowAdminForm(forms.ModelForm):
 
 
 @admin.register(Window)
-class WindowAdmin(TrackedAdmin):
+class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [WindowResource]
     form = WindowAdminForm
     list_display = ("number", "name", "kind", "township", "office", "primary_staff", "backup_staff", "department_count")
     list_display_links = ("number", "name")
@@ -118,7 +122,8 @@ class HoldingInline(TrackedTabularInline):
 
 
 @admin.register(Staff)
-class StaffAdmin(TrackedAdmin):
+class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [StaffResource]
     list_display = (
         "name",
         "township",
@@ -208,7 +213,8 @@ class BackupFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(TrackedAdmin):
+class PostAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [PostResource]
     list_display = ("title", "office", "township", "primary_names", "backup_names", "phone", "order")
     list_filter = ("township", BackupFilter)
     list_select_related = ("township", "office")
@@ -253,7 +259,8 @@ class PostHolderAdmin(TrackedAdmin):
 
 
 @admin.register(Liaison)
-class LiaisonAdmin(TrackedAdmin):
+class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    resource_classes = [LiaisonResource]
     list_display = (
         "post",
         "township",
