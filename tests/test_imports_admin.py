@@ -163,7 +163,9 @@ def test_the_confirm_token_is_bound_to_the_user_who_previewed(admin_client, cler
 @pytest.mark.django_db
 def test_a_workbook_with_materials_goes_through_the_items_import(admin_client, hall, township):
     item = hall["items"][0]
-    data = xlsx({"申请材料": [["事项编号", "材料名称", "份数"], [item.code, "居民身份证", 1], [item.code, "户口簿", 1]]})
+    data = xlsx(
+        {"申请材料": [["事项编号", "材料名称", "份数"], [item.code, "居民身份证", 1], [item.code, "户口簿", 1]]}
+    )
 
     preview = _upload(admin_client, ITEMS, data, "材料.xlsx", township=township.pk)
     assert "删除" in preview.content.decode()
