@@ -50,10 +50,8 @@ def build_tenancy_scene():
 
     s.departments = {}
     for key, county in counties.items():
-        departments = [
-            builders.make_department(county=county, name=f"{county.name}民政局"),
-            builders.make_department(county=county, name=f"{county.name}自然资源局"),
-        ][: 2 if key == "x" else 1]
+        names = ["民政局", "自然资源局"] if key == "x" else ["民政局"]
+        departments = [builders.make_department(county=county, name=f"{county.name}{name}") for name in names]
         s.departments[key] = departments
         for department in departments:
             _record(s, department, ("c", key))
