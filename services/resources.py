@@ -128,7 +128,8 @@ def _lists(ctx):
 LISTS = Lookup(
     "lists",
     _lists,
-    keys=lambda r: list_key(r.kind, r.version, r.village.name if r.village_id else ""),
+    # ``r.village``, not ``r.village_id``: a list added earlier in the same file may name a village added too.
+    keys=lambda r: list_key(r.kind, r.version, r.village.name if r.village is not None else ""),
     label=lambda r: r.title,
     missing="%(value)s",
 )
