@@ -29,7 +29,8 @@ def qr_redirect(request, code):
     qr = codes.find_code(code)
     if qr is None:
         return _unknown_code(request, code)
-    codes.count_scan(qr)
+    if request.method == "GET":  # a HEAD from a link checker is not a resident scanning
+        codes.count_scan(qr)
     if not qr.active:
         return render(request, "portal/qr_inactive.html", {"qr": qr, "township": qr.township})
     return HttpResponseRedirect(codes.destination_url(qr))

@@ -231,6 +231,12 @@ def test_scans_are_counted_per_day(client, township, settings):
     assert gate.total_scans() == 5
 
 
+def test_a_head_request_is_answered_but_not_counted(client, township):
+    gate = codes.gate_code(township)
+    assert client.head(f"/q/{gate.code}").status_code == 302
+    assert gate.total_scans() == 0
+
+
 def test_a_scan_costs_three_queries_whatever_the_target(client, township, hall, django_assert_num_queries):
     qr = QRCode.objects.pointing_at(hall["post"]).get()
     scan(client, qr.code)  # warm up: the day's row exists from here on
