@@ -1,13 +1,15 @@
 """What each residents' page shows, as one query that says whether it changed (see portal.caching).
 
-Every function returns ``(last_modified, signature)`` for one page: the
-newest ``updated_at`` and the count of each kind of row the page displays,
-read in a single SQL statement made of scalar subqueries. A clerk's save
-bumps an ``updated_at``; a deletion changes a count; either changes the
-signature, so the cached page is not served again.
+Each function describes, for one page, the rows it displays: the page's main
+row (the anchor, found from the URL) and, through subqueries correlated to
+it, every other kind of row. ``page_version`` turns the description into
+one SQL statement returning the newest ``updated_at`` and the count of each
+kind. A clerk's save bumps an ``updated_at``; a deletion changes a count;
+either changes the signature, so the cached page is not served again. A
+superset of the rows shown is harmless: it only renders a page afresh.
 """
 
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Subquery
 
 from portal.caching import VersionQuery, page_version
 from portal.models import County, Township, Village
@@ -24,32 +26,35 @@ from services.models import (
 )
 from staff.models import CountyDepartment, Office, Post, PostHolder, Staff, Window
 
-
-def _township(slug):
-    return Township.objects.filter(slug=slug)
+anchor = OuterRef  # anchor("pk"): a column of the page's main row
 
 
-def _around_township(slug):
-    """Rows every page shows in its header and footer: the township and its county."""
-    return [_township(slug), County.objects.filter(townships__slug=slug)]
+def _township_page(slug, *tracked, counted=()):
+    """A page anchored on the township: its county and the given rows."""
+    return VersionQuery(
+        Township.objects.filter(slug=slug),
+        tracked=[County.objects.filter(pk=anchor("county_id")), *tracked],
+        counted=counted,
+    )
+
+
+def _around(township_field="township_id"):
+    """The township and county of an anchor that belongs to a township (shown in every header and footer)."""
+    return [Township.objects.filter(pk=anchor(township_field)), County.objects.filter(townships=anchor(township_field))]
 
 
 @page_version
 def township_home_version(township):
-    items = ServiceItem.objects.filter(township__slug=township)
-    return VersionQuery(
-        _township(township),
-        tracked=[
-            County.objects.filter(townships__slug=township),
-            Office.objects.filter(township__slug=township),
-            Window.objects.filter(township__slug=township),
-            CountyDepartment.objects.filter(windows__township__slug=township),
-            items,
-            Village.objects.filter(township__slug=township),
-        ],
+    return _township_page(
+        township,
+        Office.objects.filter(township=anchor("pk")),
+        Window.objects.filter(township=anchor("pk")),
+        CountyDepartment.objects.filter(windows__township=anchor("pk")),
+        ServiceItem.objects.filter(township=anchor("pk")),
+        Village.objects.filter(township=anchor("pk")),
         counted=[
-            Window.departments.through.objects.filter(window__township__slug=township),
-            ServiceItem.life_events.through.objects.filter(serviceitem__in=items),
+            Window.departments.through.objects.filter(window__township=anchor("pk")),
+            ServiceItem.life_events.through.objects.filter(serviceitem__township=anchor("pk")),
             Category.objects.all(),
             LifeEvent.objects.all(),
         ],
@@ -58,107 +63,97 @@ def township_home_version(township):
 
 @page_version
 def service_item_version(township, pk):
-    item = ServiceItem.objects.filter(township__slug=township, pk=pk)
     return VersionQuery(
-        item,
+        ServiceItem.objects.filter(township__slug=township, pk=pk),
         tracked=[
-            *_around_township(township),
-            Office.objects.filter(service_items__in=item),
-            Window.objects.filter(service_items__in=item),
-            Office.objects.filter(windows__service_items__in=item),
-            Staff.objects.filter(
-                Q(primary_windows__service_items__in=item) | Q(backup_windows__service_items__in=item)
-            ),
-            Post.objects.filter(service_items__in=item),
-            PostHolder.objects.filter(post__service_items__in=item),
-            Staff.objects.filter(holdings__post__service_items__in=item),
-            CountyDepartment.objects.filter(service_items__in=item),
-            ServiceItem.objects.filter(merged_items__in=item),
-            Material.objects.filter(item__in=item),
-            Step.objects.filter(item__in=item),
-            LegalBasis.objects.filter(service_items__in=item),
+            *_around(),
+            Office.objects.filter(pk=anchor("office_id")),
+            Window.objects.filter(pk=anchor("window_id")),
+            Office.objects.filter(windows=anchor("window_id")),
+            Staff.objects.filter(primary_windows=anchor("window_id")),
+            Staff.objects.filter(backup_windows=anchor("window_id")),
+            Post.objects.filter(pk=anchor("responsible_post_id")),
+            PostHolder.objects.filter(post=anchor("responsible_post_id")),
+            Staff.objects.filter(holdings__post=anchor("responsible_post_id")),
+            CountyDepartment.objects.filter(pk=anchor("department_id")),
+            ServiceItem.objects.filter(pk=anchor("merged_into_id")),
+            Material.objects.filter(item=anchor("pk")),
+            Step.objects.filter(item=anchor("pk")),
+            LegalBasis.objects.filter(service_items=anchor("pk")),
         ],
-        counted=[LifeEvent.objects.filter(items__in=item)],
-        extra={"_category_name": Subquery(Category.objects.filter(items__in=item).values("name")[:1])},
+        counted=[LifeEvent.objects.filter(items=anchor("pk"))],
+        extra={"_category_name": Subquery(Category.objects.filter(pk=anchor("category_id")).values("name")[:1])},
     )
 
 
 @page_version
 def search_version(township):
-    items = ServiceItem.objects.filter(township__slug=township)
-    return VersionQuery(
-        _township(township),
-        tracked=[
-            County.objects.filter(townships__slug=township),
-            items,
-            Material.objects.filter(item__in=items),
-            Office.objects.filter(township__slug=township),
-            Window.objects.filter(township__slug=township),
-            Staff.objects.filter(township__slug=township),
+    return _township_page(
+        township,
+        ServiceItem.objects.filter(township=anchor("pk")),
+        Material.objects.filter(item__township=anchor("pk")),
+        Office.objects.filter(township=anchor("pk")),
+        Window.objects.filter(township=anchor("pk")),
+        Staff.objects.filter(township=anchor("pk")),
+        counted=[
+            ServiceItem.life_events.through.objects.filter(serviceitem__township=anchor("pk")),
+            Category.objects.all(),
+            LifeEvent.objects.all(),
         ],
-        counted=[ServiceItem.life_events.through.objects.filter(serviceitem__in=items), Category.objects.all()],
     )
 
 
 @page_version
 def list_index_version(township):
-    lists = ResponsibilityList.objects.filter(township__slug=township)
-    return VersionQuery(
-        _township(township),
-        tracked=[
-            County.objects.filter(townships__slug=township),
-            lists,
-            ResponsibilityEntry.objects.filter(responsibility_list__in=lists),
-            Village.objects.filter(township__slug=township),
-        ],
+    return _township_page(
+        township,
+        ResponsibilityList.objects.filter(township=anchor("pk")),
+        ResponsibilityEntry.objects.filter(responsibility_list__township=anchor("pk")),
+        Village.objects.filter(township=anchor("pk")),
     )
 
 
 @page_version
 def responsibility_list_version(township, pk):
-    rlist = ResponsibilityList.objects.filter(township__slug=township, pk=pk)
-    entries = ResponsibilityEntry.objects.filter(responsibility_list__in=rlist)
     return VersionQuery(
-        rlist,
+        ResponsibilityList.objects.filter(township__slug=township, pk=pk),
         tracked=[
-            *_around_township(township),
-            Village.objects.filter(responsibility_lists__in=rlist),
-            entries,
-            Office.objects.filter(entries__in=entries),
-            CountyDepartment.objects.filter(entries__in=entries),
-            LegalBasis.objects.filter(entries__in=entries),
+            *_around(),
+            Village.objects.filter(pk=anchor("village_id")),
+            ResponsibilityEntry.objects.filter(responsibility_list=anchor("pk")),
+            Office.objects.filter(entries__responsibility_list=anchor("pk")),
+            CountyDepartment.objects.filter(entries__responsibility_list=anchor("pk")),
+            LegalBasis.objects.filter(entries__responsibility_list=anchor("pk")),
         ],
-        counted=[ResponsibilityEntry.legal_bases.through.objects.filter(responsibilityentry__in=entries)],
+        counted=[
+            ResponsibilityEntry.legal_bases.through.objects.filter(
+                responsibilityentry__responsibility_list=anchor("pk")
+            )
+        ],
     )
 
 
 @page_version
 def certificate_boards_version(township):
-    rules = CertificateRule.objects.filter(
-        Q(township__isnull=True, county__townships__slug=township) | Q(township__slug=township)
-    )
-    return VersionQuery(
-        _township(township),
-        tracked=[
-            County.objects.filter(townships__slug=township),
-            rules,
-            ServiceItem.objects.filter(certificate_rules__in=rules),
-            LegalBasis.objects.filter(certificate_rules__in=rules),
-        ],
-        counted=[CertificateRule.legal_bases.through.objects.filter(certificaterule__in=rules)],
+    # Every rule of the county (a superset of the township's), the items they point to and their townships.
+    return _township_page(
+        township,
+        CertificateRule.objects.filter(county=anchor("county_id")),
+        ServiceItem.objects.filter(certificate_rules__county=anchor("county_id")),
+        Township.objects.filter(county=anchor("county_id")),
+        LegalBasis.objects.filter(certificate_rules__county=anchor("county_id")),
+        counted=[CertificateRule.legal_bases.through.objects.filter(certificaterule__county=anchor("county_id"))],
     )
 
 
 @page_version
 def village_version(township, pk):
-    village = Village.objects.filter(township__slug=township, pk=pk)
-    items = ServiceItem.objects.filter(township__slug=township, handling=ServiceItem.Handling.VILLAGE_PROXY)
     return VersionQuery(
-        village,
+        Village.objects.filter(township__slug=township, pk=pk),
         tracked=[
-            *_around_township(township),
-            ResponsibilityList.objects.filter(village__in=village),
-            ResponsibilityEntry.objects.filter(responsibility_list__village__in=village),
-            items,
+            *_around(),
+            ResponsibilityList.objects.filter(village=anchor("pk")),
+            ResponsibilityEntry.objects.filter(responsibility_list__village=anchor("pk")),
+            ServiceItem.objects.filter(township=anchor("township_id"), handling=ServiceItem.Handling.VILLAGE_PROXY),
         ],
     )

@@ -1,90 +1,85 @@
 """What each duty-board page shows, as one query that says whether it changed (see portal.caching)."""
 
-from django.db.models import Q
+from django.db.models import OuterRef
 
 from portal.caching import VersionQuery, page_version
 from portal.models import County, Township
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 
+anchor = OuterRef  # anchor("pk"): a column of the page's main row
 
-def _around_township(slug):
-    return [Township.objects.filter(slug=slug), County.objects.filter(townships__slug=slug)]
+# staff never imports services: reach the items through the reverse relation's model.
+ServiceItem = Office.service_items.field.model
 
 
-def _items_of(**lookup):
-    # staff never imports services: reach the items through the reverse relation.
-    return Office.service_items.rel.related_model.objects.filter(**lookup)
+def _around(township_field="township_id"):
+    return [Township.objects.filter(pk=anchor(township_field)), County.objects.filter(townships=anchor(township_field))]
 
 
 @page_version
 def office_version(township, pk):
-    office = Office.objects.filter(township__slug=township, pk=pk)
-    windows = Window.objects.filter(office__in=office)
-    posts = Post.objects.filter(office__in=office)
     return VersionQuery(
-        office,
+        Office.objects.filter(township__slug=township, pk=pk),
         tracked=[
-            *_around_township(township),
-            windows,
-            Staff.objects.filter(Q(primary_windows__in=windows) | Q(backup_windows__in=windows)),
-            CountyDepartment.objects.filter(windows__in=windows),
-            posts,
-            PostHolder.objects.filter(post__in=posts),
-            Staff.objects.filter(holdings__post__in=posts),
-            _items_of(office__in=office),
+            *_around(),
+            Window.objects.filter(office=anchor("pk")),
+            Staff.objects.filter(primary_windows__office=anchor("pk")),
+            Staff.objects.filter(backup_windows__office=anchor("pk")),
+            CountyDepartment.objects.filter(windows__office=anchor("pk")),
+            Post.objects.filter(office=anchor("pk")),
+            PostHolder.objects.filter(post__office=anchor("pk")),
+            Staff.objects.filter(holdings__post__office=anchor("pk")),
+            ServiceItem.objects.filter(office=anchor("pk")),
         ],
-        counted=[Window.departments.through.objects.filter(window__in=windows)],
+        counted=[Window.departments.through.objects.filter(window__office=anchor("pk"))],
     )
 
 
 @page_version
 def window_version(township, pk):
-    window = Window.objects.filter(township__slug=township, pk=pk)
     return VersionQuery(
-        window,
+        Window.objects.filter(township__slug=township, pk=pk),
         tracked=[
-            *_around_township(township),
-            Office.objects.filter(windows__in=window),
-            Staff.objects.filter(Q(primary_windows__in=window) | Q(backup_windows__in=window)),
-            CountyDepartment.objects.filter(windows__in=window),
-            _items_of(window__in=window),
+            *_around(),
+            Office.objects.filter(pk=anchor("office_id")),
+            Staff.objects.filter(pk=anchor("primary_staff_id")),
+            Staff.objects.filter(pk=anchor("backup_staff_id")),
+            CountyDepartment.objects.filter(windows=anchor("pk")),
+            ServiceItem.objects.filter(window=anchor("pk")),
         ],
+        counted=[Window.departments.through.objects.filter(window=anchor("pk"))],
     )
 
 
 @page_version
 def post_version(township, pk):
-    post = Post.objects.filter(township__slug=township, pk=pk)
-    liaisons = Liaison.objects.filter(post__in=post)
     return VersionQuery(
-        post,
+        Post.objects.filter(township__slug=township, pk=pk),
         tracked=[
-            *_around_township(township),
-            Office.objects.filter(posts__in=post),
-            PostHolder.objects.filter(post__in=post),
-            Staff.objects.filter(holdings__post__in=post),
-            liaisons,
-            CountyDepartment.objects.filter(liaisons__in=liaisons),
-            DepartmentSection.objects.filter(liaisons__in=liaisons),
-            _items_of(responsible_post__in=post),
+            *_around(),
+            Office.objects.filter(pk=anchor("office_id")),
+            PostHolder.objects.filter(post=anchor("pk")),
+            Staff.objects.filter(holdings__post=anchor("pk")),
+            Liaison.objects.filter(post=anchor("pk")),
+            CountyDepartment.objects.filter(liaisons__post=anchor("pk")),
+            DepartmentSection.objects.filter(liaisons__post=anchor("pk")),
+            ServiceItem.objects.filter(responsible_post=anchor("pk")),
         ],
     )
 
 
 @page_version
 def liaison_table_version(township):
-    liaisons = Liaison.objects.filter(post__township__slug=township)
-    posts = Post.objects.filter(township__slug=township)
     return VersionQuery(
         Township.objects.filter(slug=township),
         tracked=[
-            County.objects.filter(townships__slug=township),
-            liaisons,
-            posts,
-            Office.objects.filter(township__slug=township),
-            PostHolder.objects.filter(post__in=posts),
-            Staff.objects.filter(township__slug=township),
-            CountyDepartment.objects.filter(liaisons__in=liaisons),
-            DepartmentSection.objects.filter(liaisons__in=liaisons),
+            County.objects.filter(pk=anchor("county_id")),
+            Liaison.objects.filter(post__township=anchor("pk")),
+            Post.objects.filter(township=anchor("pk")),
+            Office.objects.filter(township=anchor("pk")),
+            PostHolder.objects.filter(post__township=anchor("pk")),
+            Staff.objects.filter(township=anchor("pk")),
+            CountyDepartment.objects.filter(liaisons__post__township=anchor("pk")),
+            DepartmentSection.objects.filter(liaisons__post__township=anchor("pk")),
         ],
     )
