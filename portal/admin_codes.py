@@ -74,14 +74,36 @@ class QRCodeForm(forms.ModelForm):
         return data
 
 
+class PointsAtFilter(admin.SimpleListFilter):
+    """Filter by what a code opens: the township home, a board, or one registered kind (not every model)."""
+
+    title = _("指向")
+    parameter_name = "points_at"
+
+    def lookups(self, request, model_admin):
+        kinds = [(f"type:{kind.label}", kind.model._meta.verbose_name) for kind in codes.target_kinds()]
+        return [("home", _("乡镇首页（大门）")), ("board", _("公示栏")), *kinds]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "home":
+            return queryset.filter(target_type__isnull=True, board="")
+        if value == "board":
+            return queryset.exclude(board="")
+        if value and value.startswith("type:"):
+            app_label, _dot, model = value.removeprefix("type:").partition(".")
+            return queryset.filter(target_type__app_label=app_label, target_type__model=model)
+        return queryset
+
+
 @admin.register(QRCode)
 class QRCodeAdmin(TrackedAdmin):
     form = QRCodeForm
     list_display = ["code", "placement", "target_display", "township", "active", "scans", "last_scan", "files"]
-    list_filter = ["active", "township", "target_type", "board"]
+    list_filter = ["active", "township", PointsAtFilter, "board"]
     list_select_related = ["township", "target_type"]
     search_fields = ["code", "placement", "target_label"]
-    readonly_fields = ["code", "printed_address", "current_destination", "files", "scans"]
+    readonly_fields = ["code", "printed_address", "current_destination", "preview", "files", "scans"]
     actions = ["deactivate", "activate"]
     fieldsets = [
         (None, {"fields": ["code", "printed_address", "township", "placement", "active"]}),
@@ -95,8 +117,12 @@ class QRCodeAdmin(TrackedAdmin):
                 ),
             },
         ),
-        (_("下载与打印"), {"fields": ["files", "scans"]}),
+        (_("下载与打印"), {"fields": ["preview", "files", "scans"]}),
     ]
+
+    def view_on_site(self, qr):
+        # The page the code opens now, without passing through /q/: a clerk's look is not a scan.
+        return codes.destination_path(qr)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("township", "target_type").with_scan_totals()
@@ -160,6 +186,16 @@ class QRCodeAdmin(TrackedAdmin):
             (codes.print_url_for(qr), _("打印页")),
         ]
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.display(description=_("二维码"))
+    def preview(self, qr):
+        if not qr.pk:
+            return "—"
+        return format_html(
+            '<img src="{}" width="160" height="160" alt="{}">',
+            reverse("qr_svg", kwargs={"code": qr.code}),
+            qr.code,
+        )
 
     @admin.display(description=_("印在码里的网址"))
     def printed_address(self, qr):
