@@ -35,11 +35,12 @@ class TownshipAdmin(TrackedAdmin):
     list_select_related = ("county",)
     search_fields = ("name", "slug", "address", "phone", "supervision_phone")
     ordering = ("county__name", "name")
+    checked_by = {"last_checked_on": "last_checked_by"}
     fieldsets = (
         (_("基本信息"), {"fields": ("county", "name", "slug", "introduction")}),
         (_("地址和办公时间"), {"fields": ("address", "opening_hours", "floor_plan", "floor_plan_text")}),
         (_("联系电话"), {"fields": ("phone", "supervision_phone")}),
-        (_("状态"), {"fields": ("last_checked_on",)}),
+        (_("状态"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
 
 
@@ -51,10 +52,11 @@ class VillageAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_select_related = ("township",)
     search_fields = ("name", "agent_name", "agent_phone", "service_room")
     ordering = ("township__name", "order", "name")
+    checked_by = {"last_checked_on": "last_checked_by"}
     fieldsets = (
         (_("基本信息"), {"fields": ("township", "name", "kind", "order")}),
         (_("便民服务室"), {"fields": ("service_room", "service_hours", "agent_name", "agent_phone")}),
-        (_("状态"), {"fields": ("last_checked_on",)}),
+        (_("状态"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
 
 

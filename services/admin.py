@@ -113,8 +113,8 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     )
     list_select_related = ("township", "office", "window")
     search_fields = ("code", "name", "keywords", "summary", "base_code", "implementation_code")
-    autocomplete_fields = ("department", "merged_into", "legal_bases")
-    filter_horizontal = ("life_events",)
+    # Select2's search box is translated; the two-list widget's instructions are still English in Django 5.2.
+    autocomplete_fields = ("department", "merged_into", "legal_bases", "life_events")
     checked_by = {"last_checked_on": "last_checked_by"}
     ordering = ("township__name", "order", "code")
     inlines = (MaterialInline, StepInline)

@@ -84,7 +84,8 @@ class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_filter = ("township", "kind")
     list_select_related = ("township", "office", "primary_staff", "backup_staff")
     search_fields = ("name", "handles", "departments__name", "departments__short_name")
-    filter_horizontal = ("departments",)
+    # Select2's search box is translated; the two-list widget's instructions are still English in Django 5.2.
+    autocomplete_fields = ("departments",)
     ordering = ("township__name", "number")
     fieldsets = (
         (_("基本信息"), {"fields": ("township", "office", "number", "name", "kind", "handles")}),

@@ -7,6 +7,7 @@ import pytest
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test.utils import CaptureQueriesContext
@@ -219,6 +220,20 @@ def test_every_editable_field_is_on_the_form(rf, superuser_in_memory, model, mod
     assert editable - shown == set()
 
 
+@pytest.mark.parametrize(("model", "model_admin"), OUR_ADMINS, ids=[m._meta.label for m, _ in OUR_ADMINS])
+def test_every_checker_field_is_filled_from_the_form(model, model_admin):
+    """A "checked by" column beside a date is set by the admin, never typed (see TrackedAdmin.checked_by)."""
+    checkers = {
+        field.name
+        for field in model._meta.fields
+        if field.name.endswith("_by")
+        and field.related_model is get_user_model()
+        and field.name not in {"created_by", "updated_by"}
+    }
+
+    assert checkers == set(getattr(model_admin, "checked_by", {}).values())
+
+
 @pytest.fixture
 def superuser_in_memory(django_user_model):
     return django_user_model(username="memory", is_superuser=True, is_staff=True)
@@ -290,6 +305,25 @@ def test_saving_an_item_records_who_created_and_who_changed_it(admin_client, sup
     assert (material.created_by, material.updated_by, material.copies) == (superuser, colleague, 2)
     history = admin_client.get(admin_url(ServiceItem, "history", item.pk)).content.decode()
     assert "colleague-test" in history and "admin-test" in history
+
+
+@pytest.mark.django_db
+def test_confirming_a_liaison_row_records_who_confirmed_it(admin_client, superuser, township):
+    post = builders.make_post(township=township)
+    liaison = builders.make_liaison(post=post, department=builders.make_department(county=township.county))
+    url = admin_url(Post, "change", post.pk)
+    data = form_data(admin_client.get(url))
+    data["liaisons-0-confirmed_on"] = "2026-11-20"
+
+    assert admin_client.post(url, data).status_code == 302
+
+    liaison.refresh_from_db()
+    assert (liaison.confirmed_on, liaison.confirmed_by, liaison.updated_by) == (
+        datetime.date(2026, 11, 20),
+        superuser,
+        superuser,
+    )
+    assert liaison.created_by is None  # built outside the admin: nobody is invented as its creator
 
 
 @pytest.mark.django_db
