@@ -218,9 +218,11 @@ def code_issue(*, township, placement, target=None, board="", target_label="", u
         raise ValidationError(_("没有这个公示栏：%(board)s") % {"board": board})
     qr = QRCode(
         township=township,
-        placement=placement,
+        placement=placement[: QRCode._meta.get_field("placement").max_length],
         board=board,
-        target_label=target_label or (str(target) if target is not None else ""),
+        target_label=(target_label or (str(target) if target is not None else ""))[
+            : QRCode._meta.get_field("target_label").max_length
+        ],
         created_by=user,
         updated_by=user,
     )
@@ -249,21 +251,33 @@ def code_repoint(*, qr, target=None, board="", user=None):
     return qr
 
 
+def _lock_township(township):
+    """Serialise code issuing per township (PostgreSQL row lock), so two requests never issue twins."""
+    Township.objects.select_for_update().filter(pk=township.pk).exists()
+
+
+def _first_or_issue(township, lookups, **issue):
+    """Return the township's first code matching ``lookups`` (active first), issuing one if there is none."""
+
+    def first():
+        return QRCode.objects.of_township(township).filter(**lookups).order_by("-active", "created_at", "pk").first()
+
+    qr = first()
+    if qr is not None:
+        return qr
+    with transaction.atomic():
+        _lock_township(township)
+        return first() or code_issue(township=township, **issue)
+
+
 def gate_code(township, *, user=None):
     """Return the township's gate code (the first code that opens the home page), issuing it if missing."""
-    qr = (
-        QRCode.objects.of_township(township)
-        .filter(target_type__isnull=True, board="")
-        .order_by("-active", "created_at", "pk")
-        .first()
-    )
-    return qr or code_issue(township=township, placement=GATE_PLACEMENT, user=user)
+    return _first_or_issue(township, {"target_type__isnull": True, "board": ""}, placement=GATE_PLACEMENT, user=user)
 
 
 def board_code(township, board, *, user=None):
     """Return the code of one of the township's notice boards, issuing it if missing."""
-    qr = QRCode.objects.of_township(township).filter(board=board).order_by("-active", "created_at", "pk").first()
-    return qr or code_issue(township=township, placement=str(QRCode.Board(board).label), board=board, user=user)
+    return _first_or_issue(township, {"board": board}, placement=str(QRCode.Board(board).label), board=board, user=user)
 
 
 def codes_for_targets(township, targets, *, user=None):
@@ -278,18 +292,27 @@ def codes_for_targets(township, targets, *, user=None):
     model = type(targets[0])
     kind = kind_for_model(model)
     content_type = ContentType.objects.get_for_model(model)
-    found = {}
-    existing = (
-        QRCode.objects.filter(township=township, target_type=content_type, target_id__in=[t.pk for t in targets])
-        .select_related("township")
-        .order_by("-active", "created_at", "pk")
-    )
-    for qr in existing:
-        found.setdefault(qr.target_id, qr)
+
+    def existing(pks):
+        found = {}
+        rows = (
+            QRCode.objects.filter(township=township, target_type=content_type, target_id__in=pks)
+            .select_related("township")
+            .order_by("-active", "created_at", "pk")
+        )
+        for qr in rows:
+            found.setdefault(qr.target_id, qr)
+        return found
+
+    found = existing([t.pk for t in targets])
     missing = [t for t in targets if t.pk not in found]
     if missing:
         with transaction.atomic():
+            _lock_township(township)
+            found.update(existing([t.pk for t in missing]))  # issued meanwhile by another request
             for target in missing:
+                if target.pk in found:
+                    continue
                 placement = kind.placement(target) if kind else str(target)
                 found[target.pk] = code_issue(township=township, placement=placement, target=target, user=user)
     return found
@@ -323,6 +346,7 @@ def codes_ensure_for_township(township, *, user=None):
     """
     created = []
     with transaction.atomic():
+        _lock_township(township)
         if not QRCode.objects.of_township(township).filter(target_type__isnull=True, board="").exists():
             created.append(code_issue(township=township, placement=GATE_PLACEMENT, user=user))
         for kind in target_kinds():

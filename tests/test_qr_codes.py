@@ -100,6 +100,13 @@ def test_a_code_cannot_point_at_another_townships_object(township, other_townshi
     assert not QRCode.objects.of_township(township).exclude(target_type__isnull=True).exists()
 
 
+def test_an_item_with_a_long_name_gets_its_code_with_the_placement_shortened(township):
+    item = builders.make_item(township=township, name="长" * 100)
+    qr = codes.code_for_target(item)
+    assert qr.placement == ("百事通·" + "长" * 100)[:100]
+    assert codes.code_for_target(item) == qr  # asked again: the same code, not a twin
+
+
 def test_codes_are_unique_even_when_the_random_draw_collides(township, monkeypatch):
     taken = codes.gate_code(township).code
     draws = iter([taken, taken, "ABCDEF"])
