@@ -87,7 +87,7 @@ def print_gate_poster(request, township):
 def print_code_sheet(request, township):
     """Every active code of a township, twelve to an A4 page, for batch printing."""
     township = get_object_or_404(Township, slug=township)
-    codes.gate_code(township)
+    codes.codes_ensure_for_township(township)  # complete even right after a fixture load
     rows = list(QRCode.objects.of_township(township).active().order_by("pk"))
     cards = [{"qr": qr, "svg": codes.code_svg(qr), "printed_url": codes.printed_url(qr.code)} for qr in rows]
     pages = [cards[i : i + CODES_PER_SHEET] for i in range(0, len(cards), CODES_PER_SHEET)]

@@ -142,3 +142,10 @@ def test_every_codes_print_page_answers(client, township, hall):
             assert response["Content-Type"] == "image/png"
         else:
             assert qr.code in response.content.decode(), (qr.placement, url)
+
+
+def test_code_sheet_issues_the_codes_a_fixture_load_left_out(client, township, hall):
+    window = hall["windows"][0]
+    QRCode.objects.pointing_at(window).delete()  # as after loaddata, which issues nothing
+    body = get_page(client, reverse("print_code_sheet", kwargs={"township": township.slug}))
+    assert QRCode.objects.pointing_at(window).get().code in body
