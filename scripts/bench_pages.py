@@ -100,8 +100,8 @@ def _wrk(url, args, headers=()):
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True, timeout=args.duration + 30)
     text = output.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 = re.search(r"50%\s+(\S+)", text).group(1)
-    p99 = re.search(r"99%\s+(\S+)", text).group(1)
+    p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
     return {"rps": rate, "p50": p50, "p99": p99, "errors": int(non_2xx.group(1)) if non_2xx else 0}
 

@@ -70,7 +70,7 @@ def township_home(request, township):
         "life_events": LifeEvent.objects.in_use_by(township),
         "villages": Village.objects.of_township(township),
         "page_description": township.introduction
-        or f"{township.name}便民服务中心：去哪里办、找谁办、带什么材料，一次告知。",
+        or _("%(township)s便民服务中心：去哪里办、找谁办、带什么材料，一次告知。") % {"township": township.name},
     }
     return render(request, "services/township_home.html", context)
 
@@ -147,7 +147,8 @@ def service_item(request, township, pk):
         "deferrable_count": sum(m.necessity == m.Necessity.DEFERRABLE for m in materials),
         "page_url": url,
         "page_description": item.summary
-        or f"办理“{item.name}”要带什么、去哪里、找谁、多久办好：{item.township.name}一次性告知。",
+        or _("办理“%(item)s”要带什么、去哪里、找谁、多久办好：%(township)s一次性告知。")
+        % {"item": item.name, "township": item.township.name},
         "jsonld": _government_service_jsonld(item, url) if item.is_available else None,
     }
     return render(request, "services/service_item.html", context)
