@@ -167,3 +167,14 @@ def test_a_reviewer_reads_the_board_of_any_township_of_the_county(client, townsh
 
     assert page.context["township"] == other_township
     assert {t.pk for t in page.context["townships"]} == {township.pk, other_township.pk}
+
+
+def test_the_admin_home_links_to_the_board_and_for_reviewers_to_the_oversight_page(client, township, clerk):
+    client.force_login(clerk)
+    page = client.get("/admin/").content.decode()
+    assert 'href="/admin/board/"' in page and 'href="/admin/oversight/"' not in page
+
+    reviewer, _ = staff_account_ensure(username="reviewer", county=township.county, password=PASSWORD)
+    client.force_login(reviewer)
+    page = client.get("/admin/").content.decode()
+    assert 'href="/admin/board/"' in page and 'href="/admin/oversight/"' in page

@@ -2,8 +2,10 @@
 
 import datetime
 import io
+import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from portal.history import recorded_as
 from services.models import ServiceItem
 from tests import builders
 from tests.admin_forms import form_data
+from tests.spreadsheet_files import xlsx
 
 PASSWORD = "History-tests-2026!"
 
@@ -184,3 +187,22 @@ def test_the_page_costs_five_queries_whatever_the_history(client, township, djan
 
 def test_an_unknown_township_is_404(client, db):
     assert client.get("/t/nowhere/changes/").status_code == 404
+
+
+def test_an_import_is_recorded_with_the_clerk_and_shown_on_the_history_page(client, township, clerk):
+    item = builders.make_item(township=township, name="高龄补贴申请", fee="不收费")
+    rows = [
+        ["事项编号", "事项名称", "事项类型", "办理科室", "收费"],
+        [item.code, item.name, "公共服务", item.office.name, "工本费10元"],
+    ]
+    client.force_login(clerk)
+    upload = SimpleUploadedFile("服务事项.xlsx", xlsx({"服务事项": rows}))
+    preview = client.post("/admin/services/serviceitem/import/", {"import_file": upload})
+    token = re.search(r'name="token" value="([^"]+)"', preview.content.decode()).group(1)
+
+    client.post("/admin/services/serviceitem/process_import/", {"token": token})
+
+    latest = item.history.latest()
+    assert latest.history_user == clerk and latest.fee == "工本费10元"
+    page = client.get(f"/admin/services/serviceitem/{item.pk}/history/").content.decode()
+    assert "wang-clerk" in page and "工本费10元" in page and "收费" in page
