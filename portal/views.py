@@ -34,9 +34,11 @@ def directory(request):
 def text_size(request):
     """Switch large text on (``?large=1``) or off and go back where the resident was, without JavaScript."""
     target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # Only a path on this site: never another host, never a scheme, never a relative path.
+    safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    )
+    if not (safe and target.startswith("/") and not target.startswith("//")):
         target = "/"
     response = redirect(target)
     if request.GET.get("large") == "1":

@@ -202,7 +202,16 @@ def test_text_size_link_is_built_for_the_current_page(client, scene):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "http://127.0.0.1.evil.example/", "javascript:alert(1)", ""]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "http://127.0.0.1.evil.example/",
+        "javascript:alert(1)",
+        "t/relative/",
+        "",
+    ],
 )
 def test_text_size_never_redirects_off_site(client, target):
     response = client.get(reverse("text_size"), {"large": "1", "next": target})
