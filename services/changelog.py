@@ -7,7 +7,9 @@ Derived from django-simple-history's records, which every save writes
   removed, grouped by date, with the number of items in force after each
   date (the reports' "175 → 168");
 - each list: its published versions and, per date, the entries added,
-  removed or changed.
+  removed or changed;
+- the village certificate boards: certificates added to or removed from
+  them, and those moved between "may issue" and "no longer issued".
 
 Rows loaded from fixtures carry no history (loaddata writes none); for them
 the model's own dates stand in: ``created_at`` for "added", ``withdrawn_on``
@@ -19,13 +21,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from services.models import ResponsibilityEntry, ResponsibilityList, ServiceItem
+from services.models import CertificateRule, ResponsibilityEntry, ResponsibilityList, ServiceItem
 
 ADDED, WITHDRAWN, MERGED, RESTORED, REMOVED, CHANGED = "added", "withdrawn", "merged", "restored", "removed", "changed"
+NOW_ISSUED, NO_LONGER_ISSUED = "now_issued", "no_longer_issued"
 EVENT_LABELS = {
     ADDED: _("新增"),
     WITHDRAWN: _("取消"),
@@ -186,3 +189,36 @@ def list_changes(township):
     for changes in by_list.values():
         changes.days.sort(key=lambda pair: pair[0], reverse=True)
     return list(by_list.values())
+
+
+def certificate_changes(township):
+    """Return ``[(date, {kind: [certificate names]})]``, newest first, for the township's two boards: 1 query.
+
+    Kinds: added, removed, now_issued (moved to the may-issue board) and
+    no_longer_issued. Saves that change neither (a new alternative route, a
+    last-checked date) are not news on a board and are left out.
+    """
+    records = (
+        CertificateRule.history.filter(
+            Q(township_id=township.pk) | Q(township_id__isnull=True, county_id=township.county_id)
+        )
+        .order_by("id", "history_date", "history_id")
+        .values("id", "name", "may_issue", "history_type", "history_date")
+    )
+    days = defaultdict(lambda: defaultdict(list))
+    previous = {}
+    for record in records:
+        day = _local_date(record["history_date"])
+        before = previous.get(record["id"])
+        if record["history_type"] == "+":
+            kind = ADDED
+        elif record["history_type"] == "-":
+            kind = REMOVED
+        elif before is not None and before["may_issue"] != record["may_issue"]:
+            kind = NOW_ISSUED if record["may_issue"] else NO_LONGER_ISSUED
+        else:
+            kind = None
+        if kind is not None:
+            days[day][kind].append(record["name"])
+        previous[record["id"]] = record
+    return [(day, {k: sorted(v) for k, v in kinds.items()}) for day, kinds in sorted(days.items(), reverse=True)]

@@ -5,12 +5,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.models import Township
-from services.changelog import catalogue_versions, list_changes
+from services.changelog import catalogue_versions, certificate_changes, list_changes
 
 
 @require_safe
 def changelog(request, township):
-    """What was added, withdrawn or merged, and when: 5 queries (township, items, item history, lists, entries)."""
+    """What was added, withdrawn or merged, and when: 6 queries (township, items, item history, lists,
+    entry history, certificate history)."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)
     versions, total = catalogue_versions(township)
     context = {
@@ -18,6 +19,7 @@ def changelog(request, township):
         "versions": versions,
         "total": total,
         "lists": list_changes(township),
+        "certificates": certificate_changes(township),
         "page_title": _("更新记录｜%(township)s便民服务") % {"township": township.name},
         "page_description": _("%(township)s服务事项和各类清单的更新记录：何时新增、取消、合并了哪些事项。")
         % {"township": township.name},

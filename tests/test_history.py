@@ -168,20 +168,37 @@ def test_another_townships_changes_stay_off_the_page(client, township, other_tow
     assert "别的乡镇" not in html
 
 
-def test_the_page_costs_five_queries_whatever_the_history(client, township, django_assert_num_queries):
+def test_certificates_added_and_moved_off_the_may_issue_board_are_listed(client, township, other_township):
+    rule = builders.make_certificate_rule(county=township.county, name="居住证明", may_issue=True)
+    rule.may_issue, rule.alternative_kind, rule.alternative = False, "pledge", "签署告知承诺书"
+    rule.save()
+    rule.last_checked_on = datetime.date(2026, 11, 1)
+    rule.save()  # a check is not news on the board
+    builders.make_certificate_rule(county=township.county, township=township, name="本乡镇的证明")
+    builders.make_certificate_rule(county=township.county, township=other_township, name="别的乡镇的证明")
+
+    page = changelog(client, township)
+
+    ((_day, kinds),) = page.context["certificates"]
+    assert kinds == {"added": ["居住证明", "本乡镇的证明"], "no_longer_issued": ["居住证明"]}
+    assert "改为村里不再出具（居住证明）" in page.content.decode()
+
+
+def test_the_page_costs_six_queries_whatever_the_history(client, township, django_assert_num_queries):
     for n in range(3):
         item = builders.make_item(township=township)
         item.name = f"改名{n}"
         item.save()
     builders.make_list(township=township, entries=3)
 
-    # township, items now, item history, lists with entry counts, entry history
-    with django_assert_num_queries(5):
+    # township, items now, item history, lists with entry counts, entry history, certificate history
+    with django_assert_num_queries(6):
         changelog(client, township)
     for _ in range(10):
         builders.make_item(township=township)
     builders.make_list(township=township, entries=10, version="2027年版")
-    with django_assert_num_queries(5):
+    builders.make_certificate_rule(county=township.county, township=township)
+    with django_assert_num_queries(6):
         changelog(client, township)
 
 
@@ -206,3 +223,59 @@ def test_an_import_is_recorded_with_the_clerk_and_shown_on_the_history_page(clie
     assert latest.history_user == clerk and latest.fee == "工本费10元"
     page = client.get(f"/admin/services/serviceitem/{item.pk}/history/").content.decode()
     assert "wang-clerk" in page and "工本费10元" in page and "收费" in page
+
+
+def test_import_lists_records_the_user_named_on_the_command_line(township, clerk, tmp_path):
+    item = builders.make_item(township=township, name="低保申请", fee="不收费")
+    rows = [
+        ["事项编号", "事项名称", "事项类型", "办理科室", "收费"],
+        [item.code, item.name, "公共服务", item.office.name, "免费"],
+    ]
+    path = tmp_path / "服务事项.xlsx"
+    path.write_bytes(xlsx({"服务事项": rows}))
+
+    call_command(
+        "import_lists",
+        str(path),
+        "--township",
+        township.slug,
+        "--user",
+        clerk.username,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    latest = item.history.latest()
+    assert latest.history_user == clerk and latest.fee == "免费"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: builders.make_village(township=t),
+        lambda t: builders.make_office(township=t),
+        lambda t: builders.make_staff(township=t),
+        lambda t: builders.make_post(township=t),
+        lambda t: builders.make_item(township=t),
+        lambda t: builders.make_item(township=t, materials=1).materials.get(),
+        lambda t: builders.make_item(township=t, steps=1).steps.get(),
+        lambda t: builders.make_list(township=t),
+        lambda t: builders.make_list(township=t, entries=1).entries.get(),
+        lambda t: builders.make_certificate_rule(county=t.county, township=t),
+        lambda t: builders.make_liaison(
+            post=builders.make_post(township=t), department=builders.make_department(county=t.county)
+        ),
+        lambda t: builders.make_post(township=t, primary=builders.make_staff(township=t)).holders.get(),
+        lambda t: builders.make_window(township=t, office=builders.make_office(township=t)),
+    ],
+)
+def test_every_list_a_clerk_keeps_has_a_history_page_naming_who_changed_it(client, township, clerk, make):
+    row = make(township)
+    with recorded_as(clerk):
+        row.save()
+    client.force_login(clerk)
+
+    page = client.get(f"/admin/{row._meta.app_label}/{row._meta.model_name}/{row.pk}/history/")
+
+    assert page.status_code == 200
+    assert "wang-clerk" in page.content.decode()
