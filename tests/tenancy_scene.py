@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 
 from portal.accounts import staff_account_ensure
-from portal.models import QRCode
+from portal.models import QRCode, QRScanDay
 from services.models import CertificateRule, Material, ResponsibilityEntry, Step
 from staff.models import DepartmentSection, PostHolder
 from tests import builders
@@ -94,6 +94,7 @@ def build_tenancy_scene():
             s.items[key].append(item)
         for code in QRCode.objects.filter(township=township):
             _record(s, code, owner)
+        _record(s, QRScanDay.objects.create(qr_code=code, day=datetime.date(2026, 11, 1), count=3), owner)
 
     for key, township in townships.items():
         user, _ = staff_account_ensure(username=f"clerk-{key}", township=township, password=PASSWORD)
