@@ -27,7 +27,7 @@ Superusers see and edit everything; any other account (no scope, or a model
 nobody declared) sees nothing, so a forgotten declaration fails closed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -103,6 +103,8 @@ class Scope:
     kind: str
     township_id: int | None = None
     county_id: int | None = None
+    # township id → county id, filled as a reviewer's checks need them (one query per township, per request).
+    township_counties: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def is_all(self):
@@ -276,10 +278,13 @@ def _follow(obj, path):
     return getattr(current, f"{last}_id", None)
 
 
-def _county_of_township(township_id):
+def _county_of_township(scope, township_id):
     from portal.models import Township
 
-    return Township.objects.filter(pk=township_id).values_list("county_id", flat=True).first()
+    if township_id not in scope.township_counties:
+        county_id = Township.objects.filter(pk=township_id).values_list("county_id", flat=True).first()
+        scope.township_counties[township_id] = county_id
+    return scope.township_counties[township_id]
 
 
 def owner_of(obj):
@@ -321,7 +326,7 @@ def _check(user, obj, *, write):
     if kind == TOWNSHIP:
         if scope.is_clerk:
             return owner_id == scope.township_id
-        return not write and _county_of_township(owner_id) == scope.county_id
+        return not write and _county_of_township(scope, owner_id) == scope.county_id
     # County-owned (or a county-wide row of a mixed model).
     if owner_id != scope.county_id:
         return False
