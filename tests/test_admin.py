@@ -32,8 +32,14 @@ from tests import builders
 _n = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash the personas' passwords cheaply: the real hasher costs half a second per account."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(django_user_model):
-    return django_user_model.objects.create_user(f"clerk-{next(_n)}", password="pw-for-tests-only")
+    return django_user_model.objects.create_user(f"clerk-{next(_n)}")
 
 
 def _post_with_holder(township):
