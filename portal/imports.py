@@ -166,6 +166,10 @@ class ImportContext:
         scope = scoping.scope_of(self.user)
         return scope.is_all or (scope.is_reviewer and scope.county_id == self.county.pk)
 
+    def may_add(self, model):
+        """Whether this import may add rows of ``model`` (shared reference data: superusers and operators only)."""
+        return self.user is None or scoping.may_add(self.user, model)
+
     def stamp(self, obj, created):
         """Record who writes ``obj`` (TrackedModel fields and the history entry)."""
         if created and hasattr(obj, "created_by_id"):
@@ -386,7 +390,7 @@ class LookupListWidget(CellWidget):
             seen.add(key)
             obj = table.get(key)
             if obj is None and self.create is not None:
-                obj = self.create(part)  # raises ValueError when it cannot
+                obj = self.create(part, context)  # raises ValueError when it cannot
                 context.remember(self.lookup, obj)
             if obj is None:
                 missing.append(part)
@@ -557,6 +561,11 @@ class SheetResource(resources.ModelResource):
     @classmethod
     def get_display_name(cls):
         return cls.sheet_name
+
+    def import_data(self, *args, **kwargs):
+        # django-import-export's own import saves row by row while validating and
+        # cannot resolve names through the township's lookup tables.
+        raise NotImplementedError("Import through portal.imports.run_import() (the admin and import_lists do).")
 
     # --- columns
 
@@ -1326,7 +1335,7 @@ GENERAL_NOTES = (
     "日期写成 2024-01-05；是否类的列填“是”或“否”；电话座机写“区号-号码”，手机写 11 位数字。",
     "以 = + - @ 开头的内容导出时前面会加一个英文单引号 '，防止表格软件把它当公式执行；导入时会自动去掉。",
     "导入先预览：每一行会标出 新增 / 修改 / 无变化 / 错误；有任何错误时整个文件都不会导入，改正后重新上传即可。",
-    "第 2 行是示例，导入前请删除或改写。CSV 文件请保存为“CSV UTF-8（逗号分隔）”；GBK 编码的 CSV 也可以。",
+    "第2行是示例，导入前请删除或改写。CSV 文件请保存为“CSV UTF-8（逗号分隔）”；GBK 编码的 CSV 也可以。",
 )
 
 

@@ -103,9 +103,18 @@ LEGAL_BASES = Lookup(
 )
 
 
-def new_legal_basis(text):
-    """Return an unsaved LegalBasis from a cell line like 《中华人民共和国土地管理法》第六十二条."""
+def new_legal_basis(text, ctx):
+    """Return an unsaved LegalBasis from a cell line like 《中华人民共和国土地管理法》第六十二条.
+
+    The laws are shared by every township: only a superuser (or an operator
+    running the command) adds new ones; a clerk names those already there.
+    """
     text = text.strip()
+    if not ctx.may_add(LegalBasis):
+        raise ValueError(
+            _g("依据「%(text)s」还没有录入：请管理员先在后台“法律依据”中添加，或改写成已有依据的名称（《名称》条款）。")
+            % {"text": text}
+        )
     end = text.find("》")
     title, article = (text[: end + 1], text[end + 1 :].strip()) if end >= 0 else (text, "")
     if len(title) > 200:
@@ -135,7 +144,8 @@ LISTS = Lookup(
 )
 
 LEGAL_BASES_HINT = _(
-    "每条一行（或用“；”分开），写成《文件名称》第几条，如：《中华人民共和国土地管理法》第六十二条；新的依据会自动添加"
+    "每条一行（或用“；”分开），写成《文件名称》第几条，如：《中华人民共和国土地管理法》第六十二条。"
+    "办事员只能填已录入的依据；管理员导入时，新的依据会自动添加"
 )
 TIME_UNIT_ALIASES = {"工作日": "working_days", "自然日": "days", "天": "days", "日": "days", "即办": "on_the_spot"}
 

@@ -219,3 +219,22 @@ def test_a_superuser_may_change_a_county_wide_certificate_rule(hall, township, s
     rule.refresh_from_db()
     assert rule.township is None
     assert (rule.alternative_kind, rule.effective_on) == ("data_check", datetime.date(2026, 3, 1))
+
+
+@pytest.mark.django_db
+def test_a_clerk_names_existing_legal_bases_but_cannot_add_new_ones(hall, township, clerk):
+    law = hall["law"]
+    item = hall["items"][1]
+    sheet = [["事项编号", "设定依据"], [item.code, f"{law.title}{law.article}\n《新条例》第三条"]]
+    before = table_counts()
+
+    result = import_lists_file(xlsx({"服务事项": sheet}), "清单.xlsx", township=township, user=clerk, dry_run=False)
+
+    assert result.error_messages() == [
+        "工作表「服务事项」第2行「设定依据」：依据「《新条例》第三条」还没有录入：请管理员先在后台“法律依据”中添加，"
+        "或改写成已有依据的名称（《名称》条款）。"
+    ]
+    assert table_counts() == before
+
+    _run({"服务事项": [["事项编号", "设定依据"], [item.code, f"{law.title}{law.article}"]]}, township, clerk)
+    assert list(item.legal_bases.all()) == [law]
