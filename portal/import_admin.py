@@ -20,9 +20,13 @@ Chinese). Import is upload → preview → confirm, run by ``portal.imports``:
    in one transaction, after checking it again.
 """
 
+import contextlib
 import os
+import tempfile
+import time
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core import signing
@@ -45,6 +49,38 @@ from portal.spreadsheets import MAX_FILE_BYTES, MAX_ROWS
 TOKEN_SALT = "portal.import_admin.confirm"
 TOKEN_MAX_AGE = 2 * 60 * 60
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PreviewStorage(TempFolderStorage):
+    """The uploaded file between preview and confirm: kept under ``var/import-previews``, gone after two hours.
+
+    django-import-export's default leaves abandoned previews in the system's
+    temporary directory for ever; a clerk who previews and walks away should
+    not leave a copy of the staff list behind.
+    """
+
+    def directory(self):
+        path = os.path.join(settings.VAR_DIR, "import-previews")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def get_full_path(self):
+        return os.path.join(self.directory(), os.path.basename(self.name))
+
+    def _open(self, mode="r"):
+        if self.name:
+            return open(self.get_full_path(), mode, encoding=self.encoding)
+        tmp_file = tempfile.NamedTemporaryFile(dir=self.directory(), prefix="preview-", delete=False)  # noqa: SIM115  (the caller closes it)
+        self.name = os.path.basename(tmp_file.name)
+        return tmp_file
+
+    def save(self, data):
+        cutoff = time.time() - TOKEN_MAX_AGE
+        for entry in os.scandir(self.directory()):
+            if entry.name.startswith("preview-") and entry.stat().st_mtime < cutoff:
+                with contextlib.suppress(OSError):
+                    os.remove(entry.path)
+        super().save(data)
 
 
 class SpreadsheetImportForm(forms.Form):
@@ -100,7 +136,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     to_encoding = "utf-8-sig"  # Excel opens a CSV with a BOM as UTF-8; without, as the local code page
     import_export_change_list_template = "admin/spreadsheets/change_list.html"
     import_template_name = "admin/spreadsheets/import.html"
-    tmp_storage_class = TempFolderStorage
+    tmp_storage_class = PreviewStorage
 
     # --- who imports where
 

@@ -1,5 +1,6 @@
 """Import and export through the real admin URLs: template, upload → preview → confirm, CSV for Excel."""
 
+import os
 import re
 
 import pytest
@@ -204,3 +205,21 @@ def test_the_materials_export_from_the_items_page_is_the_materials_of_the_listed
     (rows,) = read_xlsx(response.content).values()
     assert rows[0][:4] == ["事项编号", "事项名称", "序号", "材料名称"]
     assert len(rows) - 1 == Material.objects.count()
+
+
+@pytest.mark.django_db
+def test_the_uploaded_file_waits_under_var_between_preview_and_confirm_and_is_removed(
+    admin_client, hall, township, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    old = tmp_path / "import-previews" / "preview-abandoned"
+    old.parent.mkdir()
+    old.write_bytes(b"an abandoned preview")
+    os.utime(old, (0, 0))
+
+    preview = _upload(admin_client, ITEMS, _items_file(hall), "服务事项.xlsx", township=township.pk)
+    waiting = list((tmp_path / "import-previews").iterdir())
+    admin_client.post(reverse(f"{ITEMS}process_import"), {"token": _token(preview)})
+
+    assert len(waiting) == 1 and waiting[0].name.startswith("preview-") and waiting[0] != old
+    assert list((tmp_path / "import-previews").iterdir()) == []
