@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.models import Township
+from portal.accounts import staff_account_ensure
+from portal.models import County, Township
 
 DEMO_ADMIN_USERNAME = "demo"
 DEMO_ADMIN_PASSWORD = "demo-only-password"
@@ -35,5 +36,13 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_ADMIN_PASSWORD)
             admin.save()
-        self.stdout.write(self.style.SUCCESS("演示管理员账号（仅限本机演示）："))
-        self.stdout.write(f"  用户名 {DEMO_ADMIN_USERNAME}  密码 {DEMO_ADMIN_PASSWORD}")
+        self.stdout.write(self.style.SUCCESS(f"演示账号（仅限本机演示，密码都是 {DEMO_ADMIN_PASSWORD}）："))
+        self.stdout.write(f"  管理员    用户名 {DEMO_ADMIN_USERNAME}")
+        for township in Township.objects.order_by("name"):
+            username = f"clerk-{township.slug}"
+            staff_account_ensure(username=username, township=township, password=DEMO_ADMIN_PASSWORD)
+            self.stdout.write(f"  {township.name}办事员  用户名 {username}")
+        for county in County.objects.order_by("name"):
+            username = f"reviewer-{county.slug}"
+            staff_account_ensure(username=username, county=county, password=DEMO_ADMIN_PASSWORD)
+            self.stdout.write(f"  {county.name}审核员  用户名 {username}")
