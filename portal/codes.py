@@ -370,9 +370,12 @@ def _issue_on_create(sender, instance, created, raw=False, **kwargs):
         gate_code(instance)
         return
     kind = kind_for_model(sender)
-    if kind is None or not kind.objects_of(kind.township_id_of(instance)).filter(pk=instance.pk).exists():
+    if kind is None:
         return
-    codes_for_targets(Township.objects.get(pk=kind.township_id_of(instance)), [instance])
+    township_id = kind.township_id_of(instance)
+    if kind.auto_filter and not kind.objects_of(township_id).filter(pk=instance.pk).exists():
+        return  # not one of the objects that get a code automatically
+    codes_for_targets(Township.objects.get(pk=township_id), [instance])
 
 
 # Resolving and counting --------------------------------------------------------------------------
