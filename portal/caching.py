@@ -11,6 +11,7 @@ GET gets 304 only when it would receive exactly what it already has.
 
 import datetime
 import hashlib
+import re
 from functools import wraps
 from pathlib import Path
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
+from django.utils.text import compress_string
 
 from portal.context_processors import LARGE_TEXT_COOKIE
 
@@ -35,6 +37,8 @@ BROWSER_MAX_AGE = 60
 # key at once; this only bounds memory and changes that leave no trace in any
 # updated_at (e.g. a renamed category, which has no timestamp).
 SERVER_CACHE_SECONDS = getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 600)
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def _code_version():
@@ -165,22 +169,32 @@ def public_page(version):
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming:
                     return response
-                etag = f'"{hashlib.sha1(response.content).hexdigest()[:20]}"'
-                entry = (etag, response.content, response["Content-Type"])
+                digest = hashlib.sha1(response.content).hexdigest()[:20]
+                # Compressed once here rather than by GZipMiddleware on every request.
+                gzipped = compress_string(response.content)
+                if len(gzipped) >= len(response.content):
+                    gzipped = None
+                entry = (digest, response.content, gzipped, response["Content-Type"])
                 if SERVER_CACHE_SECONDS:
                     cache.set(key, entry, SERVER_CACHE_SECONDS)
-            etag, content, content_type = entry
+            digest, content, gzipped, content_type = entry
+            use_gzip = gzipped is not None and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+            # The gzipped bytes differ from the plain ones: a weak ETag says they mean the same
+            # (as GZipMiddleware does), and If-None-Match compares weakly.
+            etag = f'W/"{digest}"' if use_gzip else f'"{digest}"'
             # Only the ETag decides a 304: Last-Modified has one-second
             # resolution and cannot see a deleted row, the ETag can.
             response = get_conditional_response(request, etag=etag)
             if response is None:
-                response = HttpResponse(content, content_type=content_type)
+                response = HttpResponse(gzipped if use_gzip else content, content_type=content_type)
+                if use_gzip:
+                    response["Content-Encoding"] = "gzip"
             response["ETag"] = etag
             if last_modified is not None:
                 response["Last-Modified"] = http_date(last_modified.timestamp())
             patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
-            # The large-text cookie changes the page.
-            patch_vary_headers(response, ["Cookie"])
+            # The large-text cookie changes the page; the encoding depends on Accept-Encoding.
+            patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
             return response
 
         return wrapped

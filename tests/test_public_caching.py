@@ -7,6 +7,7 @@ the new page (200) as soon as a clerk saves anything the page shows.
 """
 
 import datetime
+import gzip
 
 import pytest
 from django.core.cache import cache
@@ -239,3 +240,15 @@ def test_each_page_is_versioned_by_its_own_rows(client, scene, township, other_t
     assert first["ETag"] != second["ETag"]
     elsewhere = reverse("service_item", kwargs={"township": other_township.slug, "pk": scene.dibao.pk})
     assert client.get(elsewhere).status_code == 404
+
+
+def test_pages_come_gzipped_to_phones_that_accept_it_and_still_revalidate(client, scene):
+    url = scene.homestead.get_absolute_url()
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert "Accept-Encoding" in packed["Vary"]
+    assert packed["ETag"] == "W/" + plain["ETag"]  # the same page, another encoding
+    for etag in (packed["ETag"], plain["ETag"]):
+        assert client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag).status_code == 304
