@@ -229,6 +229,8 @@ def main():
             "township home": base + pages["home"],
             "item page": base + pages["item"],
             "same item HTML as a static file (WhiteNoise)": base + "/static/bench/item.html",
+            # Django's own floor on this machine: a view with no database and no template.
+            "floor: /text-size/ redirect (no DB, no template)": base + "/text-size/?next=/",
         }
         results = {}
         for label, extra_env in (
