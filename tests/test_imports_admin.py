@@ -16,6 +16,12 @@ PASSWORD = "Pw-for-tests-only-7"
 ITEMS = "admin:services_serviceitem_"
 
 
+@pytest.fixture(autouse=True)
+def previews_in_tmp(settings, tmp_path):
+    """Keep the files waiting between preview and confirm out of the developer's var/."""
+    settings.VAR_DIR = tmp_path
+
+
 @pytest.fixture
 def hall(township):
     return service_hall(township)
@@ -211,7 +217,6 @@ def test_the_materials_export_from_the_items_page_is_the_materials_of_the_listed
 def test_the_uploaded_file_waits_under_var_between_preview_and_confirm_and_is_removed(
     admin_client, hall, township, settings, tmp_path
 ):
-    settings.VAR_DIR = tmp_path
     old = tmp_path / "import-previews" / "preview-abandoned"
     old.parent.mkdir()
     old.write_bytes(b"an abandoned preview")

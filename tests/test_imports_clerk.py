@@ -19,6 +19,12 @@ PASSWORD = "Clerk-pw-for-tests-9"
 ITEMS = "admin:services_serviceitem_"
 
 
+@pytest.fixture(autouse=True)
+def previews_in_tmp(settings, tmp_path):
+    """Keep the files waiting between preview and confirm out of the developer's var/."""
+    settings.VAR_DIR = tmp_path
+
+
 def fill_template(template, *, bad=True):
     """Do what the clerk does in WPS: delete the example rows, type 20 items, materials and steps for two."""
     book = load_workbook(io.BytesIO(template))
