@@ -394,7 +394,8 @@ class ServiceItem(TrackedModel):
             elif self.merged_into.status in (self.Status.MERGED, self.Status.WITHDRAWN):
                 errors["merged_into"] = _("不能合并到一个已取消或已合并的事项。")
         for field in ("office", "window", "responsible_post"):
-            related = getattr(self, field)
+            # An empty required FK is reported by field validation; reading it here would raise.
+            related = getattr(self, field) if getattr(self, f"{field}_id") else None
             if related is not None and self.township_id and related.township_id != self.township_id:
                 errors[field] = _("所选内容不属于本乡镇。")
         if self.department_id and self.township_id and self.department.county_id != self.township.county_id:

@@ -59,6 +59,12 @@ def browser_context_args(browser_context_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords with MD5: the real hasher is slow on purpose and no test checks its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def artefacts_dir():
     ARTEFACTS.mkdir(exist_ok=True)

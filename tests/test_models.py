@@ -543,3 +543,10 @@ def test_every_field_has_a_chinese_label(model):
     ]
 
     assert untranslated == []
+
+
+def test_an_item_without_an_office_is_told_so_instead_of_crashing(township):
+    item = ServiceItem(township=township, code="NO-OFFICE", name="缺少科室的事项", item_type="public_service")
+    with pytest.raises(ValidationError) as error:
+        item.full_clean()
+    assert "office" in error.value.message_dict
