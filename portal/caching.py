@@ -36,7 +36,7 @@ BROWSER_MAX_AGE = 60
 # How long a rendered page stays in the server's cache. A save changes the
 # key at once; this only bounds memory and changes that leave no trace in any
 # updated_at (e.g. a renamed category, which has no timestamp).
-SERVER_CACHE_SECONDS = getattr(settings, "PORTAL_PAGE_CACHE_SECONDS", 600)
+SERVER_CACHE_SECONDS = settings.PORTAL_PAGE_CACHE_SECONDS
 
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 

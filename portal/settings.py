@@ -201,5 +201,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Items and lists older than this many days are flagged as stale for clerks.
 PORTAL_STALE_AFTER_DAYS = env_int("PORTAL_STALE_AFTER_DAYS", 90)
 
+# How long the server keeps a rendered public page. Each hit still checks, in one
+# query, that nothing the page shows has changed, so a clerk's save shows at once;
+# 0 turns the page cache off.
+PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 600)
+
+# A font file with Simplified Chinese glyphs for the images with captions (the
+# village WeChat picture). Empty: the pip package pylopdf-fonts-zh-cn, then system fonts.
+PORTAL_CJK_FONT = env_str("PORTAL_CJK_FONT", "")
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
