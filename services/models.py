@@ -575,6 +575,10 @@ class ResponsibilityList(TrackedModel):
         MAIN_DUTY = "main_duty", _("主责清单")
         ASSIST = "assist", _("协助清单")
         NEGATIVE = "negative", _("负面清单")
+        # The three duty lists every township keeps from 2025.
+        BASIC_DUTY = "basic_duty", _("基本履职事项清单")
+        COOPERATIVE_DUTY = "cooperative_duty", _("配合履职事项清单")
+        RECLAIMED = "reclaimed", _("上级部门收回事项清单")
 
     township = models.ForeignKey(
         Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="responsibility_lists"
