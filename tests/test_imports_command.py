@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from portal.accounts import staff_account_ensure
 from portal.models import Village
 from services.models import Material, ResponsibilityEntry, ResponsibilityList, ServiceItem, Step
 from staff.models import Liaison, Office, Post, Staff, Window
@@ -163,3 +164,26 @@ def test_a_wrong_township_or_list_name_is_refused(args, message, township, tmp_p
 
     with pytest.raises(CommandError, match=message):
         call_command("import_lists", str(path), *args, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_importer_named_must_be_a_clerk_of_that_township(township, other_township, tmp_path):
+    staff_account_ensure(username="clerk-of-b", township=other_township, password="pw-for-tests-only-9")
+    path = tmp_path / "名单.csv"
+    path.write_bytes(csv_bytes([["姓名"], ["丁同志"]], encoding="utf-8-sig"))
+    before = table_counts()
+
+    with pytest.raises(CommandError, match="不是东岭乡的办事员"):
+        call_command(
+            "import_lists",
+            str(path),
+            "--township",
+            township.slug,
+            "--list",
+            "工作人员",
+            "--user",
+            "clerk-of-b",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert table_counts() == before

@@ -23,6 +23,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from portal import scoping
 from portal.models import Township
 from services.imports import WORKBOOK_LISTS, import_lists_file, list_named
 
@@ -77,6 +78,9 @@ class Command(BaseCommand):
             account = get_user_model().objects.filter(username=user).first()
             if account is None:
                 raise CommandError(f"没有用户名为「{user}」的账号。")
+            scope = scoping.scope_of(account)
+            if not (scope.is_all or (scope.is_clerk and scope.township_id == place.pk)):
+                raise CommandError(f"账号「{user}」不是{place.name}的办事员，不能记为本乡镇清单的导入人。")
         path = Path(file)
         try:
             data = path.read_bytes()
