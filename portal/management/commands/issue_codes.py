@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--township", metavar="SLUG", help="只处理这个乡镇（网址标识）")
 
-    def handle(self, *args, township=None, **options):
+    def handle(self, *args, township=None, verbosity=1, **options):
         townships = Township.objects.order_by("pk")
         if township:
             townships = townships.filter(slug=township)
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         for each in townships:
             created = codes_ensure_for_township(each)
             total += len(created)
-            if created:
+            if created and verbosity >= 1:
                 self.stdout.write(f"{each.name}：新发 {len(created)} 个二维码")
-        self.stdout.write(self.style.SUCCESS(f"完成：共新发 {total} 个二维码。"))
+        if verbosity >= 1:
+            self.stdout.write(self.style.SUCCESS(f"完成：共新发 {total} 个二维码。"))
