@@ -17,7 +17,6 @@ through :func:`register_target`; everything below works on that registry.
 """
 
 import io
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -558,7 +557,7 @@ _SYSTEM_CJK_FONTS = [
 
 def cjk_font_path():
     """Return the path of a font file with Simplified Chinese glyphs, or raise ImproperlyConfigured."""
-    configured = getattr(settings, "PORTAL_CJK_FONT", "") or os.environ.get("PORTAL_CJK_FONT", "")
+    configured = settings.PORTAL_CJK_FONT
     if configured:
         if Path(configured).is_file():
             return str(configured)
