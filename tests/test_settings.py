@@ -68,6 +68,12 @@ def test_language_and_time_zone_are_chinese(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
 
 
+@pytest.mark.django_db
+def test_the_admin_speaks_chinese_whatever_language_the_browser_asks_for(client):
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "用户名" in page and "登录" in page
+
+
 def test_no_model_change_lacks_a_migration():
     result = subprocess.run(
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
