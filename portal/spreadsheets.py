@@ -29,6 +29,7 @@ import datetime
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
@@ -146,32 +147,52 @@ def _read_xlsx(data):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged XML part (ParseError is a SyntaxError) or a bad zip member shows up on load or, in
+    # read-only mode, only when the rows are read: both are the clerk's file, not a server error.
+    damaged = (
+        zipfile.BadZipFile,
+        zlib.error,
+        SyntaxError,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+    )
+    cannot_open = _("无法打开这个 Excel 文件：文件可能已损坏，或不是 .xlsx 格式，请重新保存后再导入。")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        raise Rejected(_("无法打开这个 Excel 文件：文件可能已损坏，或不是 .xlsx 格式，请重新保存后再导入。")) from None
+    except damaged:
+        raise Rejected(cannot_open) from None
     try:
-        if len(book.worksheets) > MAX_SHEETS:
-            raise Rejected(
-                _("工作簿有 %(count)d 个工作表，最多 %(max)d 个。") % {"count": len(book.worksheets), "max": MAX_SHEETS}
-            )
-        sheets = []
-        for worksheet in book.worksheets:
-            sheet = Sheet(name=worksheet.title)
-            for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
-                if number > MAX_PHYSICAL_ROWS:
-                    raise Rejected(
-                        _("工作表「%(sheet)s」超过 %(max)d 行（含空行）：请删除表格下方多余的空行，或分批导入。")
-                        % {"sheet": worksheet.title, "max": MAX_PHYSICAL_ROWS}
-                    )
-                cells = [_clean_cell(v) for v in values]
-                while cells and cells[-1] is None:
-                    cells.pop()
-                sheet.rows.append((number, cells))
-            sheets.append(sheet)
-        return sheets
+        return _xlsx_sheets(book)
+    except damaged:
+        raise Rejected(cannot_open) from None
     finally:
         book.close()
+
+
+def _xlsx_sheets(book):
+    """Return the sheets of an open workbook, row by row (read-only mode reads the XML here)."""
+    if len(book.worksheets) > MAX_SHEETS:
+        raise Rejected(
+            _("工作簿有 %(count)d 个工作表，最多 %(max)d 个。") % {"count": len(book.worksheets), "max": MAX_SHEETS}
+        )
+    sheets = []
+    for worksheet in book.worksheets:
+        sheet = Sheet(name=worksheet.title)
+        for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
+            if number > MAX_PHYSICAL_ROWS:
+                raise Rejected(
+                    _("工作表「%(sheet)s」超过 %(max)d 行（含空行）：请删除表格下方多余的空行，或分批导入。")
+                    % {"sheet": worksheet.title, "max": MAX_PHYSICAL_ROWS}
+                )
+            cells = [_clean_cell(v) for v in values]
+            while cells and cells[-1] is None:
+                cells.pop()
+            sheet.rows.append((number, cells))
+        sheets.append(sheet)
+    return sheets
 
 
 def _decode_text(data):

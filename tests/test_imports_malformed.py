@@ -289,3 +289,29 @@ def test_gbk_text_that_is_not_a_list_is_refused_by_its_header(hall, township):
     result = import_lists_file(data, "笔记.csv", township=township, list_name="服务事项")
 
     assert "前 5 行里找不到表头" in result.error_messages()[0]
+
+
+def _xlsx_with_part(part, content):
+    """A real .xlsx from openpyxl with one of its XML parts replaced (as a crashed save or a bad copy leaves it)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx({"服务事项": [ITEM_HEADER, list(item().values())]})))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, content if name == part else source.read(name))
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml"])
+def test_an_xlsx_with_a_damaged_part_is_refused_not_a_server_error(part, hall, township):
+    before = table_counts()
+
+    result = import_lists_file(
+        _xlsx_with_part(part, b"<worksheet><sheetData><row><c"), "服务事项.xlsx", township=township
+    )
+
+    assert result.has_errors and not result.applied
+    assert "无法打开这个 Excel 文件" in result.error_messages()[0]
+    assert table_counts() == before
