@@ -134,6 +134,10 @@ def page_version(describe):
 
     @wraps(describe)
     def version(request, **kwargs):
+        # The raw SQL skips the ORM's range check: an id beyond 64 bits would
+        # make SQLite raise instead of matching nothing.
+        if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in kwargs.values()):
+            raise Http404
         key = (connection.vendor, tuple(sorted((name, type(value)) for name, value in kwargs.items())))
         if key not in compiled:
             compiled[key] = compile_for(kwargs)

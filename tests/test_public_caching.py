@@ -252,3 +252,10 @@ def test_pages_come_gzipped_to_phones_that_accept_it_and_still_revalidate(client
     assert packed["ETag"] == "W/" + plain["ETag"]  # the same page, another encoding
     for etag in (packed["ETag"], plain["ETag"]):
         assert client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.parametrize("name", ["service_item", "responsibility_list", "village", "office", "window", "post"])
+def test_an_id_too_large_for_the_database_is_a_404_not_a_server_error(client, scene, township, name):
+    # A mistyped or tampered shared link; SQLite cannot even bind an integer beyond 64 bits.
+    url = reverse(name, kwargs={"township": township.slug, "pk": 10**20})
+    assert client.get(url).status_code == 404
