@@ -159,11 +159,12 @@ def service_item(request, township, pk):
 def search(request, township):
     """Find items by name, the words residents use, or a material; if nothing matches, say whom to call."""
     township = _get_township(township)
-    query = request.GET.get("q", "").strip()[:100]
+    # A NUL is no search term, and PostgreSQL refuses it in a query parameter.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     category = life_event = None
-    if slug := request.GET.get("category"):
+    if slug := request.GET.get("category", "").replace("\x00", ""):
         category = Category.objects.filter(slug=slug).first()
-    if slug := request.GET.get("event"):
+    if slug := request.GET.get("event", "").replace("\x00", ""):
         life_event = LifeEvent.objects.filter(slug=slug).first()
     results = list(search_items(township, query, category=category, life_event=life_event))
     searched = bool(split_terms(query) or category or life_event)

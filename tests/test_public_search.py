@@ -115,3 +115,10 @@ def test_empty_search_explains_what_to_type(client, scene, township):
     response = client.get(reverse("search", kwargs={"township": township.slug}))
     assert response.status_code == 200
     assertContains(response, "如：宅基地、低保、营业执照、出生")
+
+
+@pytest.mark.parametrize("params", [{"q": "宅基\x00地"}, {"category": "\x00"}, {"event": "a\x00"}])
+def test_a_nul_character_in_the_search_is_ignored_not_a_server_error(client, scene, township, params):
+    # A NUL pasted or typed into the address: PostgreSQL refuses it in any text parameter.
+    response = client.get(reverse("search", kwargs={"township": township.slug}), params)
+    assert response.status_code == 200
