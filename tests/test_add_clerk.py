@@ -159,3 +159,14 @@ def test_the_reviewer_role_reads_everything_and_writes_only_county_rows(db):
     assert {m for m, _ in writes} == {"countydepartment", "departmentsection", "certificaterule"}
     for model in ("serviceitem", "liaison", "post", "staff", "historicalserviceitem", "historicalliaison"):
         assert (model, f"view_{model}") in reviewer
+
+
+def test_a_superuser_account_is_not_turned_into_a_clerk_that_still_sees_everything(places, monkeypatch):
+    # A superuser's scope is everything whatever its UserScope says: calling it a clerk would be a lie.
+    root = get_user_model().objects.create_superuser("root", "root@example.invalid", PASSWORD)
+
+    with pytest.raises(CommandError, match="超级管理员"):
+        run("root", "--township", "dongling", monkeypatch=monkeypatch)
+
+    root.refresh_from_db()
+    assert root.is_superuser and not UserScope.objects.filter(user=root).exists()

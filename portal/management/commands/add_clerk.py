@@ -38,7 +38,11 @@ class Command(BaseCommand):
             if county_obj is None:
                 raise CommandError(f"没有网址标识为 “{county}” 的县（区）。")
 
-        exists = get_user_model().objects.filter(username=username).exists()
+        existing = get_user_model().objects.filter(username=username).first()
+        exists = existing is not None
+        if exists and existing.is_superuser:
+            # A superuser sees and changes every township whatever its scope: it would not be limited.
+            raise CommandError(f"账号 {username} 是超级管理员，不能设为办事员或审核员；请另建一个账号。")
         password = os.environ.get(PASSWORD_VARIABLE) or None
         if password is None and not exists:
             password = self._prompt_password()
