@@ -73,6 +73,7 @@ def service_item_version(township, pk):
             Staff.objects.filter(primary_windows=anchor("window_id")),
             Staff.objects.filter(backup_windows=anchor("window_id")),
             Post.objects.filter(pk=anchor("responsible_post_id")),
+            Office.objects.filter(posts=anchor("responsible_post_id")),  # named under 找谁
             PostHolder.objects.filter(post=anchor("responsible_post_id")),
             Staff.objects.filter(holdings__post=anchor("responsible_post_id")),
             CountyDepartment.objects.filter(pk=anchor("department_id")),

@@ -259,3 +259,16 @@ def test_an_id_too_large_for_the_database_is_a_404_not_a_server_error(client, sc
     # A mistyped or tampered shared link; SQLite cannot even bind an integer beyond 64 bits.
     url = reverse(name, kwargs={"township": township.slug, "pk": 10**20})
     assert client.get(url).status_code == 404
+
+
+def test_renaming_the_office_of_the_responsible_post_shows_on_the_item_page(client, scene):
+    # The post may sit in another office than the item's: the page names the post's office under 找谁.
+    scene.dibao.responsible_post = scene.land_post
+    scene.dibao.save()
+    url = scene.dibao.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    scene.land.name = "自然资源所（新址）"
+    scene.land.save()
+    response = _revalidate(client, url, etag)
+    assert response.status_code == 200
+    assertContains(response, "自然资源所（新址）")
