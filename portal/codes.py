@@ -259,7 +259,8 @@ def _first_or_issue(township, lookups, **issue):
     """Return the township's first code matching ``lookups`` (active first), issuing one if there is none."""
 
     def first():
-        return QRCode.objects.of_township(township).filter(**lookups).order_by("-active", "created_at", "pk").first()
+        # A deactivated code is never printed again: the next print gets a fresh one.
+        return QRCode.objects.of_township(township).filter(active=True, **lookups).order_by("created_at", "pk").first()
 
     qr = first()
     if qr is not None:
@@ -295,9 +296,9 @@ def codes_for_targets(township, targets, *, user=None):
     def existing(pks):
         found = {}
         rows = (
-            QRCode.objects.filter(township=township, target_type=content_type, target_id__in=pks)
+            QRCode.objects.filter(township=township, target_type=content_type, target_id__in=pks, active=True)
             .select_related("township")
-            .order_by("-active", "created_at", "pk")
+            .order_by("created_at", "pk")
         )
         for qr in rows:
             found.setdefault(qr.target_id, qr)

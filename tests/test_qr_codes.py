@@ -366,3 +366,17 @@ def test_cjk_font_comes_from_the_setting_or_a_known_place(settings, tmp_path):
     settings.PORTAL_CJK_FONT = str(tmp_path / "missing.ttf")
     with pytest.raises(ImproperlyConfigured, match="PORTAL_CJK_FONT"):
         codes.cjk_font_path()
+
+
+def test_a_deactivated_code_is_never_printed_again(client, township, hall):
+    old_gate = codes.gate_code(township)
+    old_window = codes.code_for_target(hall["window"], township=township)
+    QRCode.objects.filter(pk__in=[old_gate.pk, old_window.pk]).update(active=False)
+
+    new_gate = codes.gate_code(township)
+    new_window = codes.code_for_target(hall["window"], township=township)
+
+    assert new_gate.active and new_gate.code != old_gate.code
+    assert new_window.active and new_window.code != old_window.code
+    poster = client.get(reverse("print_gate_poster", kwargs={"township": township.slug})).content.decode()
+    assert new_gate.code in poster and old_gate.code not in poster
