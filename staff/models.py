@@ -472,7 +472,8 @@ class Post(TrackedModel):
         if self.phone:
             return self.phone
         for holder in self.holders.all():
-            if holder.staff.public_phone:
+            # Someone who has left keeps their row until a clerk reassigns the post; never send callers to them.
+            if holder.staff.active and holder.staff.public_phone:
                 return holder.staff.public_phone
         return ""
 

@@ -550,3 +550,10 @@ def test_an_item_without_an_office_is_told_so_instead_of_crashing(township):
     with pytest.raises(ValidationError) as error:
         item.full_clean()
     assert "office" in error.value.message_dict
+
+
+def test_a_posts_contact_phone_skips_someone_who_has_left(township):
+    left = builders.make_staff(township=township, office_phone="0359-0100011", active=False)
+    present = builders.make_staff(township=township, office_phone="0359-0100012")
+    post = builders.make_post(township=township, primary=left, backups=[present])
+    assert Post.objects.with_holders().get(pk=post.pk).contact_phone == "0359-0100012"
