@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.validators import phone_validator
+from portal.validators import not_in_the_future, phone_validator
 
 
 class TrackedModel(models.Model):
@@ -108,7 +108,7 @@ class Township(TrackedModel):
     floor_plan_text = models.TextField(
         _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
     )
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
     last_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("核对人"),
@@ -175,7 +175,7 @@ class Village(TrackedModel):
     agent_name = models.CharField(_("代办员"), max_length=30, blank=True)
     agent_phone = models.CharField(_("代办员电话"), max_length=30, blank=True, validators=[phone_validator])
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
     last_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("核对人"),

@@ -2,7 +2,9 @@
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # A landline with area code (0359-0123456, optional extension -801), a mobile
@@ -20,3 +22,9 @@ def tel_uri(phone):
     """Return the ``tel:`` URI for a phone number as it is written on the page."""
     digits = re.sub(r"[^0-9+]", "", phone or "")
     return f"tel:{digits}" if digits else ""
+
+
+def not_in_the_future(value):
+    """Refuse a check date after today: it would hide the item from the 90-day staleness board."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(_("核对日期不能晚于今天。"), code="checked_in_future")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.models import County, Township, TrackedModel, Village
+from portal.validators import not_in_the_future
 from staff.models import CountyDepartment, Office, Post, PostHolder, Window
 
 
@@ -297,7 +298,7 @@ class ServiceItem(TrackedModel):
     merged_on = models.DateField(_("合并日期"), null=True, blank=True)
 
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
     last_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("核对人"),
@@ -597,7 +598,7 @@ class ResponsibilityList(TrackedModel):
     version = models.CharField(_("版本"), max_length=30, help_text=_("如：2024年版"))
     published_on = models.DateField(_("发布日期"))
     introduction = models.TextField(_("说明"), blank=True)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
     last_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("核对人"),
@@ -756,7 +757,7 @@ class CertificateRule(TrackedModel):
     source_document = models.CharField(_("出处文件"), max_length=200, blank=True, help_text=_("如：民发〔2020〕20号"))
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True)
+    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
     last_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("核对人"),

@@ -213,6 +213,11 @@ CASES = [
         lambda h: items_file(item(code="N-001"), item(code="N-002", **{"办理科室": "不存在办"})),
         "第4行「办理科室」",
     ),
+    (
+        "checked-in-the-future",
+        lambda h: items_file(item(**{"最近核对日期": "2099-01-01"}), extra_header=["最近核对日期"]),
+        "第3行「最近核对日期」：核对日期不能晚于今天。",
+    ),
 ]
 
 

@@ -557,3 +557,19 @@ def test_a_posts_contact_phone_skips_someone_who_has_left(township):
     present = builders.make_staff(township=township, office_phone="0359-0100012")
     post = builders.make_post(township=township, primary=left, backups=[present])
     assert Post.objects.with_holders().get(pk=post.pk).contact_phone == "0359-0100012"
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda t: builders.make_item(township=t), "last_checked_on"),
+        (lambda t: builders.make_staff(township=t), "phone_checked_on"),
+        (lambda t: builders.make_village(township=t), "last_checked_on"),
+    ],
+)
+def test_a_check_date_after_today_is_refused(township, build, field):
+    obj = build(township)
+    setattr(obj, field, datetime.date.today() + datetime.timedelta(days=30))
+    with pytest.raises(ValidationError) as error:
+        obj.full_clean()
+    assert error.value.message_dict[field] == ["核对日期不能晚于今天。"]
