@@ -12,6 +12,24 @@ from simple_history.models import HistoricalRecords
 from portal.validators import not_in_the_future, phone_validator
 
 
+def checked_on_field(verbose_name=None):
+    """Return the field for the day a row's facts were last checked (never after today)."""
+    return models.DateField(verbose_name or _("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
+
+
+def actor_field(verbose_name, *, editable=False):
+    """Return a field naming the account that did something (created, changed, checked); it outlives the account."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=editable,
+    )
+
+
 class TrackedModel(models.Model):
     """Abstract base recording when and by whom a row was created and last changed.
 
@@ -22,24 +40,8 @@ class TrackedModel(models.Model):
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("创建人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("更新人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    created_by = actor_field(_("创建人"))
+    updated_by = actor_field(_("更新人"))
 
     class Meta:
         abstract = True
@@ -108,16 +110,8 @@ class Township(TrackedModel):
     floor_plan_text = models.TextField(
         _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
     )
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
-    last_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("核对人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     objects = TownshipManager()
     history = HistoricalRecords()
@@ -175,16 +169,8 @@ class Village(TrackedModel):
     agent_name = models.CharField(_("代办员"), max_length=30, blank=True)
     agent_phone = models.CharField(_("代办员电话"), max_length=30, blank=True, validators=[phone_validator])
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
-    last_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("核对人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     objects = VillageManager()
     history = HistoricalRecords()

@@ -1,6 +1,5 @@
 """Service items and their guides, responsibility lists and certificate rules."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -9,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import County, Township, TrackedModel, Village
-from portal.validators import not_in_the_future
+from portal.models import County, Township, TrackedModel, Village, actor_field, checked_on_field
 from staff.models import CountyDepartment, Office, Post, PostHolder, Window
 
 
@@ -298,15 +296,8 @@ class ServiceItem(TrackedModel):
     merged_on = models.DateField(_("合并日期"), null=True, blank=True)
 
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
-    last_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("核对人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"), editable=True)
 
     objects = ServiceItemManager()
     history = HistoricalRecords(m2m_fields=[life_events, legal_bases])
@@ -598,16 +589,8 @@ class ResponsibilityList(TrackedModel):
     version = models.CharField(_("版本"), max_length=30, help_text=_("如：2024年版"))
     published_on = models.DateField(_("发布日期"))
     introduction = models.TextField(_("说明"), blank=True)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
-    last_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("核对人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     objects = ResponsibilityListQuerySet.as_manager()
     history = HistoricalRecords()
@@ -757,16 +740,8 @@ class CertificateRule(TrackedModel):
     source_document = models.CharField(_("出处文件"), max_length=200, blank=True, help_text=_("如：民发〔2020〕20号"))
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    last_checked_on = models.DateField(_("最近核对日期"), null=True, blank=True, validators=[not_in_the_future])
-    last_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("核对人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     objects = CertificateRuleQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[legal_bases])

@@ -1,6 +1,5 @@
 """Offices, windows, posts and people of a township, and their county counterparts."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -8,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import County, Township, TrackedModel
-from portal.validators import not_in_the_future, phone_validator
+from portal.models import County, Township, TrackedModel, actor_field, checked_on_field
+from portal.validators import phone_validator
 
 
 def _not_checked_since(field, cutoff):
@@ -225,16 +224,8 @@ class Staff(TrackedModel):
         _("去向说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村，下午回")
     )
     active = models.BooleanField(_("在职"), default=True)
-    phone_checked_on = models.DateField(_("电话核对日期"), null=True, blank=True, validators=[not_in_the_future])
-    phone_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("电话核对人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    phone_checked_on = checked_on_field(_("电话核对日期"))
+    phone_checked_by = actor_field(_("电话核对人"))
 
     objects = StaffManager()
     history = HistoricalRecords()
@@ -569,16 +560,8 @@ class Liaison(TrackedModel):
     matters = models.CharField(_("对接事项"), max_length=200, blank=True)
     county_contact_name = models.CharField(_("县级责任人"), max_length=30)
     county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, validators=[phone_validator])
-    confirmed_on = models.DateField(_("县级最近确认日期"), null=True, blank=True, validators=[not_in_the_future])
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("确认人"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    confirmed_on = checked_on_field(_("县级最近确认日期"))
+    confirmed_by = actor_field(_("确认人"))
 
     objects = LiaisonQuerySet.as_manager()
     history = HistoricalRecords()
