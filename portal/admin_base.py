@@ -25,18 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
-from portal.models import TrackedModel
+from portal.history import stamp_user
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
-
-
-def stamp_user(obj, user):
-    """Record ``user`` as the last editor of ``obj``, and as its creator if it is new."""
-    if not isinstance(obj, TrackedModel) or not getattr(user, "is_authenticated", False):
-        return
-    if obj._state.adding and obj.created_by_id is None:
-        obj.created_by = user
-    obj.updated_by = user
 
 
 def stamp_checker(obj, changed_data, checked_by, user):
@@ -179,10 +170,6 @@ class TrackedInline(ScopedInlineMixin):
 
 
 class TrackedTabularInline(TrackedInline, admin.TabularInline):
-    pass
-
-
-class TrackedStackedInline(TrackedInline, admin.StackedInline):
     pass
 
 

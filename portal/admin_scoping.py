@@ -51,8 +51,9 @@ def _narrow_formfield(field, db_field, request, model):
             field.required = True
             field.empty_label = None
             field.initial = fixed
-    else:
-        field.queryset = scoping.visible(user, related, field.queryset)
+    elif isinstance(field.queryset, scoping.RestrictedQuerySet):
+        field.queryset = field.queryset.restrict(user, scoping.VIEW)
+    # Anything else is not the project's (content types, groups): Django's permissions decide.
     return field
 
 
@@ -83,7 +84,7 @@ def _guard_action(func, name):
 
     @functools.wraps(func)
     def action(modeladmin, request, queryset):
-        allowed = scoping.editable(request.user, modeladmin.model, queryset)
+        allowed = queryset.restrict(request.user, scoping.CHANGE)
         skipped = queryset.count() - allowed.count()
         if skipped:
             modeladmin.message_user(
@@ -112,7 +113,7 @@ class ScopedAdminMixin:
     """Limit a ``ModelAdmin`` to the rows of the signed-in account's township or county."""
 
     def get_queryset(self, request):
-        return scoping.visible(request.user, self.model, super().get_queryset(request))
+        return super().get_queryset(request).restrict(request.user, scoping.VIEW)
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and (obj is None or scoping.can_see(request.user, obj))
@@ -171,7 +172,7 @@ class ScopedInlineMixin:
     """Limit an inline to rows in sight, and let it write only where its parent and its rows may be written."""
 
     def get_queryset(self, request):
-        return scoping.visible(request.user, self.model, super().get_queryset(request))
+        return super().get_queryset(request).restrict(request.user, scoping.VIEW)
 
     def _may_write(self, request, obj):
         if obj is not None and not scoping.can_edit(request.user, obj):

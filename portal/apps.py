@@ -15,11 +15,11 @@ class PortalConfig(AppConfig):
 
         register_portal_targets()
 
-        # Row-level tenancy: each app's tenancy.py declares whom its rows belong
-        # to; the role groups are rebuilt from that after every migrate.
+        # Row-level tenancy: each model declares whom its rows belong to (its
+        # ``ownership``, checked by portal.scoping.check_ownership); the role
+        # groups are rebuilt from those declarations after every migrate.
         from django.db.models.signals import post_migrate
 
-        from portal import roles, scoping
+        from portal import roles
 
-        scoping.discover()
         post_migrate.connect(roles.roles_ensure_after_migrate, sender=self)

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from portal import history
+
 # Each "checked on" date and the account that checked it. Liaison rows carry
 # the date the county side last confirmed them; staff carry the date their
 # phones were last rung.
@@ -40,9 +42,8 @@ def rows_mark_checked(*, rows, user, on=None):
                 setattr(row, by_field, user)
                 update.append(by_field)
         if hasattr(row, "updated_by_id"):
-            row.updated_by = user
             update += ["updated_by", "updated_at"]
-        row._history_user = user
+        history.stamp_user(row, user, created=False)
         row.save(update_fields=update)
         count += 1
     return count

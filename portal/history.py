@@ -27,3 +27,20 @@ def recorded_as(user):
             del context.request
         else:
             context.request = outer
+
+
+def stamp_user(obj, user, *, created=None):
+    """Record ``user`` as the one who changes ``obj``: last editor, creator if new, and its history entry.
+
+    The one place the acting account is written onto a row before it is
+    saved, whoever saves it (admin, imports, "mark checked"). ``created``
+    defaults to whether ``obj`` is still unsaved. Models without the audit
+    fields get the history entry only.
+    """
+    if created is None:
+        created = obj._state.adding
+    if created and hasattr(obj, "created_by_id") and obj.created_by_id is None:
+        obj.created_by = user
+    if hasattr(obj, "updated_by_id"):
+        obj.updated_by = user
+    obj._history_user = user

@@ -45,7 +45,7 @@ from import_export.formats import base_formats
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from portal import checking, scoping
+from portal import checking, history, scoping
 from portal.spreadsheets import (
     EXPLANATION_SHEET,
     MAX_ROWS,
@@ -172,11 +172,7 @@ class ImportContext:
 
     def stamp(self, obj, created):
         """Record who writes ``obj`` (TrackedModel fields and the history entry)."""
-        if created and hasattr(obj, "created_by_id"):
-            obj.created_by = self.user
-        if hasattr(obj, "updated_by_id"):
-            obj.updated_by = self.user
-        obj._history_user = self.user
+        history.stamp_user(obj, self.user, created=created)
         obj._change_reason = self.change_reason
 
 

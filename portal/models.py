@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from portal.scoping import Ownership, RestrictedQuerySet
 from portal.validators import not_in_the_future, phone_validator
 
 
@@ -30,6 +31,19 @@ def actor_field(verbose_name, *, editable=False):
     )
 
 
+def not_checked_since_q(cutoff, field="last_checked_on"):
+    """Rows whose ``field`` date is before ``cutoff`` or was never set: the one "stale" condition."""
+    return Q(**{f"{field}__lt": cutoff}) | Q(**{f"{field}__isnull": True})
+
+
+class CheckedQuerySet(RestrictedQuerySet):
+    """Queryset of a model carrying a "checked on" date (see ``checked_on_field``)."""
+
+    def not_checked_since(self, cutoff, field="last_checked_on"):
+        """Rows not checked since ``cutoff`` (``field`` names the date), or never."""
+        return self.filter(not_checked_since_q(cutoff, field))
+
+
 class TrackedModel(models.Model):
     """Abstract base recording when and by whom a row was created and last changed.
 
@@ -47,7 +61,7 @@ class TrackedModel(models.Model):
         abstract = True
 
 
-class CountyManager(models.Manager):
+class CountyManager(models.Manager.from_queryset(RestrictedQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -59,6 +73,7 @@ class County(TrackedModel):
     slug = models.SlugField(_("网址标识"), max_length=50, unique=True)
     phone = models.CharField(_("政务服务热线"), max_length=30, blank=True, validators=[phone_validator])
 
+    ownership = Ownership(county="")
     objects = CountyManager()
     history = HistoricalRecords()
 
@@ -79,7 +94,7 @@ class County(TrackedModel):
         return (self.slug,)
 
 
-class TownshipQuerySet(models.QuerySet):
+class TownshipQuerySet(CheckedQuerySet):
     def in_county(self, county):
         return self.filter(county=county)
 
@@ -113,6 +128,7 @@ class Township(TrackedModel):
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
 
+    ownership = Ownership(township="")
     objects = TownshipManager()
     history = HistoricalRecords()
 
@@ -138,13 +154,9 @@ class Township(TrackedModel):
         return (self.slug,)
 
 
-class VillageQuerySet(models.QuerySet):
+class VillageQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
-
-    def not_checked_since(self, cutoff):
-        """Villages (their agent and phone) not checked since ``cutoff``, or never."""
-        return self.filter(Q(last_checked_on__lt=cutoff) | Q(last_checked_on__isnull=True))
 
 
 class VillageManager(models.Manager.from_queryset(VillageQuerySet)):
@@ -172,6 +184,7 @@ class Village(TrackedModel):
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
 
+    ownership = Ownership(township="township")
     objects = VillageManager()
     history = HistoricalRecords()
 
@@ -226,6 +239,10 @@ class UserScope(models.Model):
         related_name="user_scopes",
     )
 
+    # Accounts' own data: superusers only (a clerk never sees who else works where).
+    ownership = Ownership(private=True)
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("账号管辖范围")
         verbose_name_plural = _("账号管辖范围")
@@ -242,12 +259,8 @@ class UserScope(models.Model):
     def __str__(self):
         return f"{self.user}：{self.township or self.county}"
 
-    @property
-    def is_county_reviewer(self):
-        return self.county_id is not None
 
-
-class QRCodeQuerySet(models.QuerySet):
+class QRCodeQuerySet(RestrictedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -303,6 +316,7 @@ class QRCode(TrackedModel):
     )
     active = models.BooleanField(_("启用"), default=True)
 
+    ownership = Ownership(township="township")
     objects = QRCodeQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -349,7 +363,7 @@ class QRCode(TrackedModel):
         return printed_url(self.code)
 
 
-class QRScanDayQuerySet(models.QuerySet):
+class QRScanDayQuerySet(RestrictedQuerySet):
     def of_township(self, township):
         return self.filter(qr_code__township=township)
 
@@ -375,6 +389,7 @@ class QRScanDay(models.Model):
     day = models.DateField(_("日期"))
     count = models.PositiveIntegerField(_("扫码次数"), default=0)
 
+    ownership = Ownership(township="qr_code__township")
     objects = QRScanDayQuerySet.as_manager()
 
     class Meta:

@@ -2,8 +2,9 @@
 
 A role says what *kinds* of rows an account may view, add, change or delete;
 its ``UserScope`` (see ``portal.scoping``) says *which* rows. Both roles are
-derived from the tenancy registry, so a model that an app declares
-township-owned is a clerk's to keep without editing this file:
+derived from the owners declared on the models (``ownership = Ownership(...)``,
+see ``portal.scoping``), so a model declared township-owned is a clerk's to
+keep without editing this file:
 
 - 乡镇办事员 (township clerk): add, change, delete and view every
   township-owned or mixed kind of row (except the exceptions below); view the
@@ -54,7 +55,7 @@ def _history_model(model):
 
 
 def _grants():
-    """Return ``{role: {(model, action), …}}`` from the tenancy registry."""
+    """Return ``{role: {(model, action), …}}`` from the owners declared on the models."""
     clerk, reviewer = set(), set()
     for model, own in scoping.registered_models().items():
         label = model._meta.label_lower
@@ -87,7 +88,6 @@ def _permissions(pairs):
 @transaction.atomic
 def roles_ensure():
     """Create or update the two role groups with exactly the permissions their role needs; return them."""
-    scoping.discover()
     # Permissions of later apps do not exist yet when portal's post_migrate runs; make them now (idempotent).
     for app_config in apps.get_app_configs():
         if app_config.models_module is not None:

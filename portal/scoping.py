@@ -2,16 +2,24 @@
 
 Django's groups and permissions (see ``portal.roles``) say what *kinds* of
 rows an account may view, add, change or delete; this module says *which*
-rows. Every model a clerk or reviewer can reach declares whom its rows belong
-to, in its own app's ``tenancy.py`` (portal never imports staff or services,
-so each app registers its own models, found by ``discover()`` at start-up):
+rows. Every model of the project's apps declares on itself whom its rows
+belong to, with a class attribute checked at start-up (``check_ownership``,
+a system check, refuses a missing declaration or a wrong path):
 
-- township-owned rows reach their ``Township`` through a lookup path
-  (``"item__township"`` for a material; ``""`` for the township itself);
+- township-owned rows reach their ``Township`` through a lookup path:
+  ``ownership = Ownership(township="item__township")`` on a material,
+  ``Ownership(township="")`` on the township itself;
 - county-owned rows reach their ``County`` the same way (a county department);
 - mixed rows belong to a township when their township path is set and to the
   county otherwise (certificate rules: county-wide or a township's own);
-- shared reference data (laws, categories, life events) belongs to no one.
+- shared reference data (laws, categories, life events) belongs to no one:
+  ``Ownership(shared=True)``;
+- account data (``UserScope``) is for superusers only: ``Ownership(private=True)``.
+
+Every caller narrows a queryset the same way, ``Model.objects.restrict(user,
+"view" | "change")`` (the managers' querysets derive from
+``RestrictedQuerySet``, in the spirit of NetBox's); ``townships_for(user,
+action)`` is the one answer to "which townships may this account act for".
 
 The rules, for an account with a ``UserScope``:
 
@@ -24,73 +32,126 @@ shared             sees all, edits none           sees all, edits none
 =================  =============================  ==================================
 
 Superusers see and edit everything; any other account (no scope, or a model
-nobody declared) sees nothing, so a forgotten declaration fails closed.
+declared private) sees nothing, so a forgotten rule fails closed.
 """
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
+from django.db import models
 from django.db.models import Q
-from django.utils.module_loading import autodiscover_modules
 
 ALL = "all"
 TOWNSHIP = "township"
 COUNTY = "county"
 NONE = "none"
 
+VIEW = "view"
+CHANGE = "change"
+
 
 @dataclass(frozen=True)
 class Ownership:
-    """How one model's rows reach their owner: lookup paths to ``Township`` and/or ``County``."""
+    """How one model's rows reach their owner: lookup paths to ``Township`` and/or ``County``.
+
+    Declared on the model as ``ownership = Ownership(...)``; ``""`` means the
+    model is itself the Township (or County). Give both paths for a model
+    whose rows belong to a township when the township path is set and to the
+    county otherwise.
+    """
 
     township: str | None = None
     county: str | None = None
     shared: bool = False
+    private: bool = False
 
     @property
     def kind(self):
         if self.shared:
             return "shared"
+        if self.private:
+            return "private"
         if self.township is not None and self.county is not None:
             return "mixed"
         return TOWNSHIP if self.township is not None else COUNTY
 
 
-_registry = {}
-
-
-def register(model, *, township=None, county=None):
-    """Declare the lookup path from ``model`` to its owning township and/or county.
-
-    ``""`` means the model is itself the Township (or County). Give both
-    paths for a model whose rows belong to a township when the township path
-    is set and to the county otherwise.
-    """
-    if township is None and county is None:
-        raise ValueError(f"{model.__name__}: give a township path, a county path or both.")
-    _registry[model] = Ownership(township=township, county=county)
-
-
-def register_shared(*models):
-    """Declare reference data everyone may read and only superusers change."""
-    for model in models:
-        _registry[model] = Ownership(shared=True)
-
-
-def discover():
-    """Import every installed app's ``tenancy`` module, which registers its models."""
-    autodiscover_modules("tenancy")
-
-
 def ownership(model):
-    """Return the ``Ownership`` declared for ``model`` (a class or an instance), or None."""
+    """Return the ``Ownership`` declared on ``model`` (a class or an instance), or None."""
     model = model if isinstance(model, type) else type(model)
-    return _registry.get(model._meta.concrete_model)
+    own = getattr(model._meta.concrete_model, "ownership", None)
+    return own if isinstance(own, Ownership) else None
+
+
+def _project_models():
+    """The concrete models of the project's own apps (not Django's, not third parties', no history tables)."""
+    from simple_history.models import HistoricalChanges
+
+    base = str(settings.BASE_DIR)
+    for app_config in apps.get_app_configs():
+        if not app_config.path.startswith(base) or "site-packages" in app_config.path:
+            continue
+        for model in app_config.get_models():
+            if model._meta.auto_created or model._meta.proxy or issubclass(model, HistoricalChanges):
+                continue
+            yield model
 
 
 def registered_models():
-    return dict(_registry)
+    """Return ``{model: Ownership}`` for every model that declares an owner (private ones left out)."""
+    return {model: own for model in _project_models() if (own := ownership(model)) is not None and not own.private}
+
+
+def _path_error(model, path, target_label):
+    """Return why ``path`` from ``model`` does not reach ``target_label`` through to-one relations, or None."""
+    if path == "":
+        return None if model._meta.label == target_label else f"{model._meta.label} is not {target_label}"
+    current = model
+    for hop in path.split("__"):
+        try:
+            related = current._meta.get_field(hop)
+        except FieldDoesNotExist:
+            return f"{current._meta.label} has no field {hop!r}"
+        if not (related.many_to_one or related.one_to_one) or related.remote_field is None:
+            return f"{current._meta.label}.{hop} is not a foreign key"
+        current = related.remote_field.model
+    return None if current._meta.label == target_label else f"{path!r} leads to {current._meta.label}"
+
+
+@checks.register(checks.Tags.models)
+def check_ownership(app_configs=None, **kwargs):
+    """System check: every model of the project declares its owner, along a path that exists."""
+    errors = []
+    for model in _project_models():
+        own = ownership(model)
+        if own is None:
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label} declares no owner.",
+                    hint="Add ownership = Ownership(township=...), county=..., shared=True or private=True "
+                    "(see portal.scoping).",
+                    obj=model,
+                    id="portal.E001",
+                )
+            )
+            continue
+        if not (own.shared or own.private) and own.township is None and own.county is None:
+            errors.append(checks.Error(f"{model._meta.label}: an empty Ownership.", obj=model, id="portal.E002"))
+        if not isinstance(model.objects.all(), RestrictedQuerySet):
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label}.objects has no restrict(): derive its queryset from RestrictedQuerySet.",
+                    obj=model,
+                    id="portal.E003",
+                )
+            )
+        for path, target in ((own.township, "portal.Township"), (own.county, "portal.County")):
+            if path is not None and (error := _path_error(model, path, target)):
+                errors.append(checks.Error(f"{model._meta.label}: {error}.", obj=model, id="portal.E004"))
+    return errors
 
 
 # --- the account's scope -----------------------------------------------------------------------
@@ -190,7 +251,7 @@ def visible_filter(user, model):
     if scope.is_all:
         return None
     own = ownership(model)
-    if scope.kind == NONE or own is None:
+    if scope.kind == NONE or own is None or own.private:
         return Q(pk__in=[])
     if own.shared:
         return None
@@ -213,7 +274,7 @@ def editable_filter(user, model):
     if scope.is_all:
         return None
     own = ownership(model)
-    if scope.kind == NONE or own is None or own.shared:
+    if scope.kind == NONE or own is None or own.shared or own.private:
         return Q(pk__in=[])
     if scope.is_clerk and own.kind in (TOWNSHIP, "mixed"):
         return _township_rows(own, scope.township_id)
@@ -243,13 +304,42 @@ def editable(user, model, queryset=None):
     return _apply(queryset, editable_filter(user, model))
 
 
+def restrict(queryset, user, action=VIEW):
+    """Return the rows of ``queryset`` the account may ``action`` (``"view"`` or ``"change"``; delete is change)."""
+    if action == VIEW:
+        return visible(user, queryset.model, queryset)
+    if action in (CHANGE, "delete"):
+        return editable(user, queryset.model, queryset)
+    raise ValueError(f"restrict(): unknown action {action!r}")
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """Base of every project model's queryset: ``Model.objects.restrict(user, "view" | "change")``."""
+
+    def restrict(self, user, action=VIEW):
+        """Keep the rows ``user`` may ``action``, by the owner declared on the model (see module docstring)."""
+        return restrict(self, user, action)
+
+
+def townships_for(user, action=VIEW):
+    """Return the townships the account may act for, as a queryset: the one answer everywhere.
+
+    ``"view"``: every township (superuser), a clerk's own, a reviewer's
+    county's. ``"change"``: every township (superuser), a clerk's own, none
+    for a reviewer (county reviewers read townships' rows, never write them).
+    """
+    from portal.models import Township
+
+    return Township.objects.restrict(user, action)
+
+
 def may_add(user, model):
     """Whether the account may create rows of ``model`` at all (its permissions decide the rest)."""
     scope = scope_of(user)
     if scope.is_all:
         return True
     own = ownership(model)
-    if own is None or own.shared or scope.kind == NONE:
+    if own is None or own.shared or own.private or scope.kind == NONE:
         return False
     if scope.is_clerk:
         return own.kind in (TOWNSHIP, "mixed")
@@ -290,7 +380,7 @@ def _county_of_township(scope, township_id):
 def owner_of(obj):
     """Return ``(kind, id)``: ``("township", 7)``, ``("county", 2)``, ``("shared", None)`` or ``(None, None)``."""
     own = ownership(obj)
-    if own is None:
+    if own is None or own.private:
         return None, None
     if own.shared:
         return "shared", None
@@ -346,7 +436,7 @@ def owner_field_names(model):
     """
     own = ownership(model)
     names = {}
-    if own is None or own.shared:
+    if own is None or own.shared or own.private:
         return names
     if own.township and "__" not in own.township:
         names[TOWNSHIP] = own.township
@@ -369,9 +459,7 @@ def owner_choices(user, model, role, queryset):
         return queryset.none()
     own = ownership(model)
     if role == TOWNSHIP:
-        if scope.is_clerk:
-            return queryset.filter(pk=scope.township_id)
-        return queryset.none()
+        return queryset.restrict(user, CHANGE)  # a clerk's own township; none for a reviewer
     if own is not None and own.kind == COUNTY and scope.is_clerk:
         return queryset.none()
     return queryset.filter(pk=scope.county_id)

@@ -17,7 +17,7 @@ def _townships_for(request):
         return Township.objects.select_related("county").get(pk=scope.township_id), []
     if scope.kind == scoping.NONE:
         raise PermissionDenied(_("这个账号还没有分配乡镇或县（区）。"))
-    townships = list(scoping.visible(request.user, Township).select_related("county").order_by("name"))
+    townships = list(scoping.townships_for(request.user).select_related("county").order_by("name"))
     slug = request.GET.get("township")
     chosen = next((t for t in townships if t.slug == slug), townships[0] if townships else None)
     return chosen, townships

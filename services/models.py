@@ -8,11 +8,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import County, Township, TrackedModel, Village, actor_field, checked_on_field
+from portal.models import (
+    CheckedQuerySet,
+    County,
+    Township,
+    TrackedModel,
+    Village,
+    actor_field,
+    checked_on_field,
+)
+from portal.scoping import Ownership, RestrictedQuerySet
 from staff.models import CountyDepartment, Office, Post, PostHolder, Window
 
 
-class LegalBasisManager(models.Manager):
+class LegalBasisManager(models.Manager.from_queryset(RestrictedQuerySet)):
     def get_by_natural_key(self, title, article):
         return self.get(title=title, article=article)
 
@@ -26,6 +35,7 @@ class LegalBasis(TrackedModel):
     text = models.TextField(_("条文内容"), blank=True)
     url = models.URLField(_("原文链接"), blank=True)
 
+    ownership = Ownership(shared=True)
     objects = LegalBasisManager()
     history = HistoricalRecords()
 
@@ -48,7 +58,7 @@ class LegalBasis(TrackedModel):
         return (self.title, self.article)
 
 
-class CategoryManager(models.Manager):
+class CategoryManager(models.Manager.from_queryset(RestrictedQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -66,6 +76,7 @@ class Category(models.Model):
     slug = models.SlugField(_("网址标识"), max_length=30, unique=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    ownership = Ownership(shared=True)
     objects = CategoryManager()
 
     class Meta:
@@ -87,6 +98,7 @@ class LifeEvent(models.Model):
     slug = models.SlugField(_("网址标识"), max_length=30, unique=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    ownership = Ownership(shared=True)
     objects = CategoryManager()
 
     class Meta:
@@ -107,17 +119,9 @@ class TimeUnit(models.TextChoices):
     ON_THE_SPOT = "on_the_spot", _("即办（当场办结）")
 
 
-def _not_checked_since(cutoff):
-    """Rows whose last-checked date is before ``cutoff`` or was never set."""
-    return Q(last_checked_on__lt=cutoff) | Q(last_checked_on__isnull=True)
-
-
-class ServiceItemQuerySet(models.QuerySet):
+class ServiceItemQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
-
-    def not_checked_since(self, cutoff):
-        return self.filter(_not_checked_since(cutoff))
 
     def without_materials(self):
         return self.filter(materials__isnull=True)
@@ -299,6 +303,7 @@ class ServiceItem(TrackedModel):
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"), editable=True)
 
+    ownership = Ownership(township="township")
     objects = ServiceItemManager()
     history = HistoricalRecords(m2m_fields=[life_events, legal_bases])
 
@@ -470,6 +475,9 @@ class Material(TrackedModel):
 
     history = HistoricalRecords()
 
+    ownership = Ownership(township="item__township")
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("申请材料")
         verbose_name_plural = _("申请材料")
@@ -515,6 +523,9 @@ class Step(TrackedModel):
 
     history = HistoricalRecords()
 
+    ownership = Ownership(township="item__township")
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("办理步骤")
         verbose_name_plural = _("办理步骤")
@@ -531,7 +542,7 @@ class Step(TrackedModel):
         return f"{self.order}. {self.title}"
 
 
-class ResponsibilityListQuerySet(models.QuerySet):
+class ResponsibilityListQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -541,15 +552,12 @@ class ResponsibilityListQuerySet(models.QuerySet):
     def of_villages(self):
         return self.filter(village__isnull=False)
 
-    def not_checked_since(self, cutoff):
-        return self.filter(_not_checked_since(cutoff))
-
     def with_entry_count(self):
         """Select the owning village and count entries in the same query."""
         return self.select_related("village").annotate(entry_count=models.Count("entries"))
 
 
-class ResponsibilityEntryQuerySet(models.QuerySet):
+class ResponsibilityEntryQuerySet(RestrictedQuerySet):
     def with_details(self):
         """Select the responsible office and department; prefetch the legal bases."""
         return self.select_related("responsible_office", "responsible_department").prefetch_related("legal_bases")
@@ -592,6 +600,7 @@ class ResponsibilityList(TrackedModel):
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
 
+    ownership = Ownership(township="township")
     objects = ResponsibilityListQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -652,6 +661,7 @@ class ResponsibilityEntry(TrackedModel):
     accountability = models.TextField(_("追责情形"), blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
 
+    ownership = Ownership(township="responsibility_list__township")
     objects = ResponsibilityEntryQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[legal_bases])
 
@@ -671,7 +681,7 @@ class ResponsibilityEntry(TrackedModel):
         return f"{self.number}. {self.name}"
 
 
-class CertificateRuleQuerySet(models.QuerySet):
+class CertificateRuleQuerySet(CheckedQuerySet):
     def for_township(self, township):
         """Rules in force for a township: county-wide ones and its own."""
         return self.filter(county_id=township.county_id).filter(Q(township__isnull=True) | Q(township=township))
@@ -681,9 +691,6 @@ class CertificateRuleQuerySet(models.QuerySet):
 
     def may_not_issue(self):
         return self.filter(may_issue=False)
-
-    def not_checked_since(self, cutoff):
-        return self.filter(_not_checked_since(cutoff))
 
     def alternative_gone(self):
         """May-not rules that send residents to a service item since withdrawn or merged away."""
@@ -743,6 +750,8 @@ class CertificateRule(TrackedModel):
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
 
+    # A county-wide rule (no township) belongs to the county's reviewers; a township's own rule to its clerks.
+    ownership = Ownership(township="township", county="county")
     objects = CertificateRuleQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[legal_bases])
 

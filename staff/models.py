@@ -7,16 +7,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import County, Township, TrackedModel, actor_field, checked_on_field
+from portal.models import CheckedQuerySet, County, Township, TrackedModel, actor_field, checked_on_field
+from portal.scoping import Ownership, RestrictedQuerySet
 from portal.validators import phone_validator
 
 
-def _not_checked_since(field, cutoff):
-    """Rows whose ``field`` date is before ``cutoff`` or was never set."""
-    return Q(**{f"{field}__lt": cutoff}) | Q(**{f"{field}__isnull": True})
-
-
-class CountyDepartmentQuerySet(models.QuerySet):
+class CountyDepartmentQuerySet(RestrictedQuerySet):
     def of_county(self, county):
         return self.filter(county=county)
 
@@ -42,6 +38,7 @@ class CountyDepartment(TrackedModel):
     phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    ownership = Ownership(county="county")
     objects = CountyDepartmentManager()
     history = HistoricalRecords()
 
@@ -82,6 +79,9 @@ class DepartmentSection(TrackedModel):
 
     history = HistoricalRecords()
 
+    ownership = Ownership(county="department__county")
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("股室")
         verbose_name_plural = _("股室")
@@ -98,7 +98,7 @@ class DepartmentSection(TrackedModel):
         return f"{self.department.display_name}·{self.name}"
 
 
-class OfficeQuerySet(models.QuerySet):
+class OfficeQuerySet(RestrictedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -142,6 +142,7 @@ class Office(TrackedModel):
     responsibilities = models.TextField(_("主要职责"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    ownership = Ownership(township="township")
     objects = OfficeManager()
     history = HistoricalRecords()
 
@@ -178,7 +179,7 @@ class Office(TrackedModel):
         return f"地下{-self.floor}层" if self.floor < 0 else f"{self.floor}楼"
 
 
-class StaffQuerySet(models.QuerySet):
+class StaffQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -190,7 +191,7 @@ class StaffQuerySet(models.QuerySet):
 
     def phone_not_checked_since(self, cutoff):
         """Active staff with a phone on record that nobody has rung since ``cutoff`` (or ever)."""
-        return self.active().exclude(office_phone="", mobile="").filter(_not_checked_since("phone_checked_on", cutoff))
+        return self.active().exclude(office_phone="", mobile="").not_checked_since(cutoff, "phone_checked_on")
 
 
 class StaffManager(models.Manager.from_queryset(StaffQuerySet)):
@@ -227,6 +228,7 @@ class Staff(TrackedModel):
     phone_checked_on = checked_on_field(_("电话核对日期"))
     phone_checked_by = actor_field(_("电话核对人"))
 
+    ownership = Ownership(township="township")
     objects = StaffManager()
     history = HistoricalRecords()
 
@@ -267,7 +269,7 @@ class Staff(TrackedModel):
         return self.mobile if self.mobile_public else ""
 
 
-class WindowQuerySet(models.QuerySet):
+class WindowQuerySet(RestrictedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -315,6 +317,7 @@ class Window(TrackedModel):
         Staff, verbose_name=_("B角"), on_delete=models.SET_NULL, null=True, blank=True, related_name="backup_windows"
     )
 
+    ownership = Ownership(township="township")
     objects = WindowManager()
     history = HistoricalRecords()
 
@@ -374,7 +377,7 @@ class Window(TrackedModel):
         return None
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(RestrictedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -418,6 +421,7 @@ class Post(TrackedModel):
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
+    ownership = Ownership(township="township")
     objects = PostManager()
     history = HistoricalRecords()
 
@@ -483,6 +487,9 @@ class PostHolder(TrackedModel):
 
     history = HistoricalRecords()
 
+    ownership = Ownership(township="post__township")
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("在岗人员")
         verbose_name_plural = _("在岗人员")
@@ -514,7 +521,7 @@ class PostHolder(TrackedModel):
             raise ValidationError({"staff": _("所选工作人员不属于本岗位所在的乡镇。")})
 
 
-class LiaisonQuerySet(models.QuerySet):
+class LiaisonQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(post__township=township)
 
@@ -523,7 +530,7 @@ class LiaisonQuerySet(models.QuerySet):
 
     def not_confirmed_since(self, cutoff):
         """Rows the county side has not confirmed since ``cutoff`` (or ever)."""
-        return self.filter(_not_checked_since("confirmed_on", cutoff))
+        return self.not_checked_since(cutoff, "confirmed_on")
 
     def with_both_sides(self):
         """Select post, office, department and section; prefetch the post's holders."""
@@ -563,6 +570,8 @@ class Liaison(TrackedModel):
     confirmed_on = checked_on_field(_("县级最近确认日期"))
     confirmed_by = actor_field(_("确认人"))
 
+    # The clerk keeps the table, the county reads it: it belongs to the township whose post it is.
+    ownership = Ownership(township="post__township")
     objects = LiaisonQuerySet.as_manager()
     history = HistoricalRecords()
 

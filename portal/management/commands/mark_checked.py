@@ -42,7 +42,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"日期 “{on}” 看不懂，请写成 2026-11-20 这样。") from None
         model = apps.get_model(LISTS[what])
-        rows = scoping.editable(account, model)
+        rows = model.objects.restrict(account, scoping.CHANGE)
         if township:
             path = scoping.ownership(model).township
             rows = rows.filter(**{"slug" if path == "" else f"{path}__slug": township})
