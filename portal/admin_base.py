@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal import codes
 from portal.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from portal.history import stamp_user
 
@@ -131,6 +132,15 @@ class TrackedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         stamp_user(obj, request.user)
         stamp_checker(obj, form.changed_data, self.checked_by, request.user)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Printed codes are issued here, where rows are created, not by a signal (see portal.codes):
+        # a new township its gate code, a new window, post, village or item in force its own.
+        created = [] if change else [form.instance]
+        created += [row for formset in formsets for row in getattr(formset, "new_objects", ())]
+        for obj in created:
+            codes.code_ensure_for(obj, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         # The formset saves exactly the rows that changed; stamping an unchanged row is harmless.

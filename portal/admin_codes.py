@@ -14,34 +14,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from portal import codes
+from portal import codes, scoping
 from portal.admin_base import TrackedAdmin
-from portal.models import QRCode, QRScanDay, Township
-
-
-def scope_codes(queryset, user, township_field="township"):
-    """Keep the codes a user may see: all for a superuser, a clerk's township, a reviewer's county."""
-    if user.is_superuser:
-        return queryset
-    scope = getattr(user, "scope", None)
-    if scope is None:
-        return queryset.none()
-    if scope.township_id:
-        return queryset.filter(**{f"{township_field}_id": scope.township_id})
-    return queryset.filter(**{f"{township_field}__county_id": scope.county_id})
-
-
-def scope_townships(user):
-    """Return the townships a user may pick: all, the clerk's own, or the reviewer's county's."""
-    townships = Township.objects.order_by("name")
-    if user.is_superuser:
-        return townships
-    scope = getattr(user, "scope", None)
-    if scope is None:
-        return townships.none()
-    if scope.township_id:
-        return townships.filter(pk=scope.township_id)
-    return townships.filter(county_id=scope.county_id)
+from portal.history import stamp_user
+from portal.models import QRCode, QRScanDay
 
 
 class QRCodeForm(forms.ModelForm):
@@ -50,6 +26,9 @@ class QRCodeForm(forms.ModelForm):
     class Meta:
         model = QRCode
         fields = ["township", "placement", "target_type", "target_id", "board", "target_label", "active"]
+
+    #: The signed-in account, set per request by ``QRCodeAdmin.get_form``: a target out of its sight is "missing".
+    user = None
 
     def clean(self):
         data = super().clean()
@@ -61,7 +40,10 @@ class QRCodeForm(forms.ModelForm):
             raise forms.ValidationError(_("指向的类型和编号要么都填，要么都不填（不填即指向乡镇首页）。"))
         if target_type is not None and township is not None:
             model = target_type.model_class()
-            target = model._default_manager.filter(pk=target_id).first() if model else None
+            rows = model._default_manager.all() if model else None
+            if isinstance(rows, scoping.RestrictedQuerySet):
+                rows = rows.restrict(self.user, scoping.VIEW)
+            target = rows.filter(pk=target_id).first() if rows is not None else None
             if target is None:
                 self.add_error(
                     "target_id",
@@ -125,8 +107,12 @@ class QRCodeAdmin(TrackedAdmin):
         return codes.destination_path(qr)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("township", "target_type").with_scan_totals()
-        return scope_codes(queryset, request.user)
+        return super().get_queryset(request).select_related("township", "target_type").with_scan_totals()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # get_form builds a new class on every call: per request
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -135,25 +121,27 @@ class QRCodeAdmin(TrackedAdmin):
         return readonly
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The township offered is narrowed by ScopedAdminMixin (a clerk: their own); the types are
+        # every printable kind, for a clerk too, and the target itself is checked in QRCodeForm.clean.
         if db_field.name == "target_type":
             models = [kind.model for kind in codes.target_kinds()]
             kwargs["queryset"] = ContentType.objects.filter(
                 pk__in=[ct.pk for ct in ContentType.objects.get_for_models(*models).values()]
             )
-        if db_field.name == "township":
-            kwargs["queryset"] = scope_townships(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            # A new code draws its random string on its first save (see portal.codes).
-            obj.created_by = obj.updated_by = request.user
-            codes._save_with_new_code(obj)
+        if change:
+            super().save_model(request, obj, form, change)
             return
-        super().save_model(request, obj, form, change)
+        # A new code draws its random string on its first save (see portal.codes).
+        if not scoping.can_edit(request.user, obj):
+            raise PermissionDenied
+        stamp_user(obj, request.user)
+        codes.code_save_new(obj)
 
     @admin.display(description=_("指向"))
     def target_display(self, qr):
@@ -228,8 +216,8 @@ class QRCodeAdmin(TrackedAdmin):
         """Scans by month and by placement, with bars drawn in CSS (no JavaScript)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        townships = scope_townships(request.user)
-        days = scope_codes(QRScanDay.objects.all(), request.user, township_field="qr_code__township")
+        townships = scoping.townships_for(request.user).order_by("name")
+        days = QRScanDay.objects.restrict(request.user)
         township = None
         if request.GET.get("township", "").isdigit():
             township = townships.filter(pk=request.GET["township"]).first()
@@ -266,7 +254,7 @@ class QRScanDayAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
     def get_queryset(self, request):
-        return scope_codes(super().get_queryset(request), request.user, township_field="qr_code__township")
+        return super().get_queryset(request).restrict(request.user)
 
     @admin.display(description=_("所属乡镇"), ordering="qr_code__township__name")
     def township(self, row):

@@ -14,6 +14,13 @@ A code on a wall outlives everything it points at, so:
 portal must not import staff or services. Their printable models (windows,
 posts, items …) register themselves here from their ``AppConfig.ready()``
 through :func:`register_target`; everything below works on that registry.
+
+Codes are issued explicitly, never as a side effect: by the admin when it
+creates a township or a printable object (:func:`code_ensure_for`), by the
+``issue_codes`` and ``demo_setup`` commands and by imports
+(:func:`codes_ensure_for_township`), and by a clerk in the QR admin
+(:func:`code_issue`). Print pages only read: a missing code is shown as
+:data:`MISSING_NOTICE`, so an anonymous visit never writes to the database.
 """
 
 import io
@@ -31,9 +38,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from portal.models import QRCode, QRScanDay, Township, Village
@@ -77,7 +84,7 @@ class TargetKind:
 
     model: type
     placement: object  # callable(obj) -> str: where the code is put up, e.g. "3号综合窗口"
-    auto: bool = True  # issue one for every object of the township (windows, posts, villages)
+    auto: bool = True  # every object of the township gets one (windows, posts, villages, items in force)
     township_field: str = "township"
     select_related: tuple = ("township",)
     print_url: object = None  # callable(qr) -> path of the print page, or None for the generic card
@@ -102,8 +109,9 @@ def register_target(model, *, placement, auto=True, print_url=None, township_fie
 
     Called from an ``AppConfig.ready()``: staff registers windows, posts and
     offices, services registers items and lists, portal registers villages.
-    With ``auto`` every new object gets its code when it is created (see
-    :func:`codes_ensure_for_township`).
+    With ``auto`` every object (that matches ``auto_filter``) gets its code
+    from :func:`code_ensure_for` when it is created and from
+    :func:`codes_ensure_for_township`.
     """
     kind = TargetKind(
         model=model,
@@ -114,8 +122,6 @@ def register_target(model, *, placement, auto=True, print_url=None, township_fie
         auto_filter=auto_filter or {},
     )
     _KINDS[kind.label] = kind
-    if auto:
-        post_save.connect(_issue_on_create, sender=model, dispatch_uid=f"qr-codes-{kind.label}")
     return kind
 
 
@@ -160,13 +166,12 @@ def print_url_for(qr):
 
 
 def register_portal_targets():
-    """Register portal's own targets and the township's gate code; called from PortalConfig.ready()."""
+    """Register portal's own targets; called from PortalConfig.ready()."""
     register_target(
         Village,
         placement=lambda village: f"{village.name}微信群",
         print_url=lambda qr: reverse("print_wechat_image", kwargs={"code": qr.code}),
     )
-    post_save.connect(_issue_on_create, sender=Township, dispatch_uid="qr-codes-portal.township")
 
 
 # Issuing -----------------------------------------------------------------------------------------
@@ -189,8 +194,8 @@ def target_error(township, target):
     return None
 
 
-def _save_with_new_code(qr):
-    """Save a new code, drawing again in the rare case the random string is taken."""
+def code_save_new(qr):
+    """Save a new, unsaved ``QRCode`` with a freshly drawn string (drawn again in the rare case it is taken)."""
     for _attempt in range(8):
         qr.code = new_code()
         try:
@@ -228,26 +233,7 @@ def code_issue(*, township, placement, target=None, board="", target_label="", u
     if target is not None:
         qr.target_type = ContentType.objects.get_for_model(target)
         qr.target_id = target.pk
-    return _save_with_new_code(qr)
-
-
-def code_repoint(*, qr, target=None, board="", user=None):
-    """Point an existing code at ``target`` (or a board, or the township home when both are empty).
-
-    The code string and its placement stay: the sticker on the wall keeps
-    working and now opens the successor.
-    """
-    if target is not None and board:
-        raise ValidationError(_("二维码要么指向一项内容，要么指向一个公示栏，不能两者都填。"))
-    if target is not None and (error := target_error(qr.township, target)):
-        raise ValidationError(error)
-    qr.board = board
-    qr.target_type = ContentType.objects.get_for_model(target) if target is not None else None
-    qr.target_id = target.pk if target is not None else None
-    qr.updated_by = user
-    qr.full_clean()
-    qr.save()
-    return qr
+    return code_save_new(qr)
 
 
 def _lock_township(township):
@@ -255,24 +241,37 @@ def _lock_township(township):
     Township.objects.select_for_update().filter(pk=township.pk).exists()
 
 
+_GATE = {"target_type__isnull": True, "board": ""}
+
+
+def _first_active(township, lookups):
+    # A deactivated code is never printed again: the next issue gives a fresh one.
+    return QRCode.objects.of_township(township).filter(active=True, **lookups).order_by("created_at", "pk").first()
+
+
 def _first_or_issue(township, lookups, **issue):
-    """Return the township's first code matching ``lookups`` (active first), issuing one if there is none."""
-
-    def first():
-        # A deactivated code is never printed again: the next print gets a fresh one.
-        return QRCode.objects.of_township(township).filter(active=True, **lookups).order_by("created_at", "pk").first()
-
-    qr = first()
+    """Return the township's first active code matching ``lookups``, issuing one if there is none."""
+    qr = _first_active(township, lookups)
     if qr is not None:
         return qr
     with transaction.atomic():
         _lock_township(township)
-        return first() or code_issue(township=township, **issue)
+        return _first_active(township, lookups) or code_issue(township=township, **issue)
+
+
+def existing_gate_code(township):
+    """Return the township's active gate code, or None (never issues: for print pages)."""
+    return _first_active(township, _GATE)
+
+
+def existing_board_code(township, board):
+    """Return the active code of one of the township's notice boards, or None (never issues)."""
+    return _first_active(township, {"board": board})
 
 
 def gate_code(township, *, user=None):
     """Return the township's gate code (the first code that opens the home page), issuing it if missing."""
-    return _first_or_issue(township, {"target_type__isnull": True, "board": ""}, placement=GATE_PLACEMENT, user=user)
+    return _first_or_issue(township, _GATE, placement=GATE_PLACEMENT, user=user)
 
 
 def board_code(township, board, *, user=None):
@@ -280,36 +279,39 @@ def board_code(township, board, *, user=None):
     return _first_or_issue(township, {"board": board}, placement=str(QRCode.Board(board).label), board=board, user=user)
 
 
-def codes_for_targets(township, targets, *, user=None):
-    """Return ``{target.pk: QRCode}`` for objects of one model, issuing the missing ones.
+def existing_codes_for(township, targets):
+    """Return ``{target.pk: QRCode}`` of the active codes of objects of one model; never issues.
 
-    One query when every target has its code already, whatever their number
-    (the household booklet asks for one per item).
+    One query whatever the number of targets (the household booklet asks for
+    one per item); a target without an active code is left out.
     """
     targets = list(targets)
     if not targets:
         return {}
-    model = type(targets[0])
-    kind = kind_for_model(model)
-    content_type = ContentType.objects.get_for_model(model)
-
-    def existing(pks):
-        found = {}
-        rows = (
-            QRCode.objects.filter(township=township, target_type=content_type, target_id__in=pks, active=True)
-            .select_related("township")
-            .order_by("created_at", "pk")
+    content_type = ContentType.objects.get_for_model(type(targets[0]))
+    found = {}
+    rows = (
+        QRCode.objects.filter(
+            township=township, target_type=content_type, target_id__in=[t.pk for t in targets], active=True
         )
-        for qr in rows:
-            found.setdefault(qr.target_id, qr)
-        return found
+        .select_related("township")
+        .order_by("created_at", "pk")
+    )
+    for qr in rows:
+        found.setdefault(qr.target_id, qr)
+    return found
 
-    found = existing([t.pk for t in targets])
+
+def codes_for_targets(township, targets, *, user=None):
+    """Return ``{target.pk: QRCode}`` for objects of one model, issuing the missing ones (admin, commands)."""
+    targets = list(targets)
+    found = existing_codes_for(township, targets)
     missing = [t for t in targets if t.pk not in found]
     if missing:
+        kind = kind_for_model(type(missing[0]))
         with transaction.atomic():
             _lock_township(township)
-            found.update(existing([t.pk for t in missing]))  # issued meanwhile by another request
+            found.update(existing_codes_for(township, missing))  # issued meanwhile by another request
             for target in missing:
                 if target.pk in found:
                     continue
@@ -329,20 +331,31 @@ def code_for_target(target, *, township=None, user=None):
     return codes_for_targets(township, [target], user=user)[target.pk]
 
 
+def code_ensure_for(obj, *, user=None):
+    """Issue the code a newly created object needs, if it has none: returns it, or None when it needs none.
+
+    A township gets its gate code; a window, post, village or item in force
+    (every ``auto`` kind matching its ``auto_filter``) gets its own. Called
+    by the admin after it creates a row (see ``TrackedAdmin.save_related``).
+    """
+    if isinstance(obj, Township):
+        return gate_code(obj, user=user)
+    kind = kind_for_model(type(obj))
+    if kind is None or not kind.auto:
+        return None
+    township_id = kind.township_id_of(obj)
+    if kind.auto_filter and not kind.objects_of(township_id).filter(pk=obj.pk).exists():
+        return None  # not one of the objects that get a code automatically
+    return code_for_target(obj, user=user)
+
+
 def codes_ensure_for_township(township, *, user=None):
-    """Give the township its gate code and every window, post and village its code; return the new codes.
+    """Give the township its gate code and every window, post, village and item in force its code.
 
-    Idempotent: an object that has a code already (active or not) keeps it
-    and gets no second one. Callers:
-
-    * a ``post_save`` receiver, on ``created=True`` only, for townships and
-      every model registered with ``auto=True``. A signal is the one place
-      every creation path passes through (admin, imports, commands, tests
-      via ``objects.create``); it calls this explicit function, and does
-      nothing for ``raw=True`` saves (``loaddata``), where the related rows
-      may not exist yet;
-    * the ``issue_codes`` management command, which covers fixture loads
-      and anything created before codes existed.
+    Returns the new codes. Idempotent: an object that has a code already
+    (active or not) keeps it and gets no second one. Called by the
+    ``issue_codes`` command (after a fixture load, which issues nothing), by
+    ``demo_setup`` through it, and by the spreadsheet import after applying.
     """
     created = []
     with transaction.atomic():
@@ -362,20 +375,18 @@ def codes_ensure_for_township(township, *, user=None):
     return created
 
 
-def _issue_on_create(sender, instance, created, raw=False, **kwargs):
-    """post_save receiver: see :func:`codes_ensure_for_township` for why this is a signal."""
-    if not created or raw:
-        return
-    if isinstance(instance, Township):
-        gate_code(instance)
-        return
-    kind = kind_for_model(sender)
-    if kind is None:
-        return
-    township_id = kind.township_id_of(instance)
-    if kind.auto_filter and not kind.objects_of(township_id).filter(pk=instance.pk).exists():
-        return  # not one of the objects that get a code automatically
-    codes_for_targets(Township.objects.get(pk=township_id), [instance])
+MISSING_NOTICE = "尚未生成二维码，请办事员在后台生成"
+
+
+def printable(qr, **svg_options):
+    """Return what a print page shows of ``qr``: ``{"qr", "svg", "printed_url"}``.
+
+    ``qr`` None (no active code yet) gives a notice in place of the symbol:
+    print pages never issue codes.
+    """
+    if qr is None:
+        return {"qr": None, "svg": format_html('<p class="qr-missing">{}</p>', MISSING_NOTICE), "printed_url": ""}
+    return {"qr": qr, "svg": code_svg(qr, **svg_options), "printed_url": printed_url(qr.code)}
 
 
 # Resolving and counting --------------------------------------------------------------------------

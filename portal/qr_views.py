@@ -75,21 +75,20 @@ def qr_svg(request, code):
 @require_safe
 def print_gate_poster(request, township):
     township = get_object_or_404(Township, slug=township)
-    qr = codes.gate_code(township)
+    gate = codes.printable(codes.existing_gate_code(township))
     return render(
         request,
         "print/gate_poster.html",
-        {"township": township, "qr": qr, "qr_svg": codes.code_svg(qr), "printed_url": codes.printed_url(qr.code)},
+        {"township": township, "qr": gate["qr"], "qr_svg": gate["svg"], "printed_url": gate["printed_url"]},
     )
 
 
 @require_safe
 def print_code_sheet(request, township):
-    """Every active code of a township, twelve to an A4 page, for batch printing."""
+    """Every active code of a township, twelve to an A4 page, for batch printing (``issue_codes`` completes them)."""
     township = get_object_or_404(Township, slug=township)
-    codes.codes_ensure_for_township(township)  # complete even right after a fixture load
     rows = list(QRCode.objects.of_township(township).active().order_by("pk"))
-    cards = [{"qr": qr, "svg": codes.code_svg(qr), "printed_url": codes.printed_url(qr.code)} for qr in rows]
+    cards = [codes.printable(qr) for qr in rows]
     pages = [cards[i : i + CODES_PER_SHEET] for i in range(0, len(cards), CODES_PER_SHEET)]
     return render(
         request,

@@ -16,30 +16,27 @@ def booklet(request, township):
     One item a page (一事一页): when an item changes, the township reprints
     that page alone. Each item carries a small code that opens its current
     guide, so a booklet on a kitchen shelf never sends anyone to a stale page.
-    The queries do not grow with the number of items.
+    The queries do not grow with the number of items. It only reads: an item
+    without a code yet shows a notice (codes are issued in the admin and by
+    ``issue_codes``).
     """
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)
     items = list(ServiceItem.objects.of_township(township).in_force().with_guide())
-    item_codes = codes.codes_for_targets(township, items)
+    item_codes = codes.existing_codes_for(township, items)
     entries = [
-        {
-            "number": number,
-            "item": item,
-            "qr": item_codes[item.pk],
-            "svg": codes.code_svg(item_codes[item.pk], css_class="qr qr-small"),
-        }
+        {"number": number, "item": item, **codes.printable(item_codes.get(item.pk), css_class="qr qr-small")}
         for number, item in enumerate(items, start=1)
     ]
-    gate = codes.gate_code(township)
+    gate = codes.printable(codes.existing_gate_code(township))
     return render(
         request,
         "print/booklet.html",
         {
             "township": township,
             "entries": entries,
-            "gate": gate,
-            "gate_svg": codes.code_svg(gate),
-            "gate_url": codes.printed_url(gate.code),
+            "gate": gate["qr"],
+            "gate_svg": gate["svg"],
+            "gate_url": gate["printed_url"],
             "printed_on": timezone.localdate(),
         },
     )
@@ -50,7 +47,7 @@ def certificate_boards(request, township):
     """The two notice boards: what the village may issue, and what it no longer issues with the way around."""
     township = get_object_or_404(Township, slug=township)
     rules = list(CertificateRule.objects.for_township(township).with_alternative())
-    qr = codes.board_code(township, QRCode.Board.CERTIFICATES)
+    board = codes.printable(codes.existing_board_code(township, QRCode.Board.CERTIFICATES), css_class="qr qr-board")
     may = [rule for rule in rules if rule.may_issue]
     may_not = [rule for rule in rules if not rule.may_issue]
     return render(
@@ -60,9 +57,9 @@ def certificate_boards(request, township):
             "township": township,
             "may": may,
             "may_not": may_not,
-            "qr": qr,
-            "qr_svg": codes.code_svg(qr, css_class="qr qr-board"),
-            "printed_url": codes.printed_url(qr.code),
+            "qr": board["qr"],
+            "qr_svg": board["svg"],
+            "printed_url": board["printed_url"],
             "printed_on": timezone.localdate(),
         },
     )

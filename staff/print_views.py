@@ -1,4 +1,4 @@
-"""Printable cards: the window card and the duty-board card, each with its code."""
+"""Printable cards: the window card and the duty-board card, each with its code (read only: never issued here)."""
 
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -16,16 +16,16 @@ def window_card(request, township, pk):
         township__slug=township,
         pk=pk,
     )
-    qr = codes.code_for_target(window, township=window.township)
+    qr = codes.printable(codes.existing_codes_for(window.township, [window]).get(window.pk))
     return render(
         request,
         "print/window_card.html",
         {
             "window": window,
             "township": window.township,
-            "qr": qr,
-            "qr_svg": codes.code_svg(qr),
-            "printed_url": codes.printed_url(qr.code),
+            "qr": qr["qr"],
+            "qr_svg": qr["svg"],
+            "printed_url": qr["printed_url"],
         },
     )
 
@@ -33,15 +33,15 @@ def window_card(request, township, pk):
 @require_safe
 def duty_card(request, township, pk):
     post = get_object_or_404(Post.objects.with_holders().select_related("township"), township__slug=township, pk=pk)
-    qr = codes.code_for_target(post, township=post.township)
+    qr = codes.printable(codes.existing_codes_for(post.township, [post]).get(post.pk))
     return render(
         request,
         "print/duty_card.html",
         {
             "post": post,
             "township": post.township,
-            "qr": qr,
-            "qr_svg": codes.code_svg(qr),
-            "printed_url": codes.printed_url(qr.code),
+            "qr": qr["qr"],
+            "qr_svg": qr["svg"],
+            "printed_url": qr["printed_url"],
         },
     )

@@ -3,11 +3,16 @@
 Each builder takes keyword arguments for what a test cares about and fills
 the rest with plausible values. Phone numbers follow the demo rule: landline
 local parts start with 0, mobiles start with 100, so nothing can ring.
+
+Townships, villages, posts and windows get their printed code as the admin
+gives it when it creates them (``portal.codes.code_ensure_for``); items get
+theirs only when a test issues them.
 """
 
 import datetime
 import itertools
 
+from portal import codes
 from portal.models import County, Township, Village
 from services.models import (
     Category,
@@ -29,6 +34,11 @@ def _n():
     return next(_counter)
 
 
+def _with_code(obj):
+    codes.code_ensure_for(obj)
+    return obj
+
+
 def make_county(*, name=None, slug=None):
     n = _n()
     return County.objects.create(name=name or f"测试县{n}", slug=slug or f"county-{n}")
@@ -40,8 +50,10 @@ def make_township(*, county=None, name=None, slug=None, **fields):
     fields.setdefault("opening_hours", "周一至周五 8:00-12:00，14:30-17:30")
     fields.setdefault("phone", "0359-0100001")
     fields.setdefault("supervision_phone", "12345")
-    return Township.objects.create(
-        county=county or make_county(), name=name or f"测试乡{n}", slug=slug or f"township-{n}", **fields
+    return _with_code(
+        Township.objects.create(
+            county=county or make_county(), name=name or f"测试乡{n}", slug=slug or f"township-{n}", **fields
+        )
     )
 
 
@@ -49,7 +61,7 @@ def make_village(*, township, name=None, **fields):
     fields.setdefault("service_room", "村委会一楼")
     fields.setdefault("agent_name", "代办员甲")
     fields.setdefault("agent_phone", "0359-0100002")
-    return Village.objects.create(township=township, name=name or f"测试村{_n()}", **fields)
+    return _with_code(Village.objects.create(township=township, name=name or f"测试村{_n()}", **fields))
 
 
 def make_department(*, county, name=None, **fields):
@@ -76,7 +88,7 @@ def make_post(*, township, office=None, title=None, primary=None, backups=(), **
         PostHolder.objects.create(post=post, staff=primary, role=PostHolder.Role.PRIMARY)
     for order, person in enumerate(backups):
         PostHolder.objects.create(post=post, staff=person, role=PostHolder.Role.BACKUP, order=order)
-    return post
+    return _with_code(post)
 
 
 def make_window(*, township, office, number=None, kind=Window.Kind.GENERAL, departments=(), **fields):
@@ -89,7 +101,7 @@ def make_window(*, township, office, number=None, kind=Window.Kind.GENERAL, depa
         **fields,
     )
     window.departments.set(departments)
-    return window
+    return _with_code(window)
 
 
 def make_liaison(*, post, department, **fields):

@@ -1,8 +1,13 @@
 """Printable pages: each shows what the wall, the counter or the kitchen shelf needs, with its code inline."""
 
+import io
+
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal import codes
@@ -83,6 +88,7 @@ def test_code_sheet_holds_every_active_code_of_the_township_twelve_to_a_page(cli
 
 
 def test_booklet_lists_items_in_force_with_toc_and_a_code_each(client, township, hall):
+    codes.codes_ensure_for_township(township)  # as issue_codes or the admin does; the page only reads
     body = get_page(client, reverse("print_booklet", kwargs={"township": township.slug}))
     shown = [*hall["items"], hall["suspended"]]
     for item in shown:
@@ -96,19 +102,19 @@ def test_booklet_lists_items_in_force_with_toc_and_a_code_each(client, township,
     assert "测试事项1号材料1" in body and "环节2" in body
 
 
-def test_booklet_issues_item_codes_once(client, township, hall):
+def test_booklet_issues_no_code_and_says_where_one_is_missing(client, township, hall):
     url = reverse("print_booklet", kwargs={"township": township.slug})
-    get_page(client, url)
     first = set(QRCode.objects.of_township(township).values_list("code", flat=True))
-    get_page(client, url)
+    body = get_page(client, url)
     assert set(QRCode.objects.of_township(township).values_list("code", flat=True)) == first
+    assert body.count(codes.MISSING_NOTICE) == len(hall["items"]) + 1  # the items in force, the suspended one
 
 
 @pytest.mark.parametrize("items", [2, 12])
 def test_booklet_queries_do_not_grow_with_items(client, township, items, django_assert_num_queries):
     builders.make_service_hall(township=township, items=items)
     url = reverse("print_booklet", kwargs={"township": township.slug})
-    get_page(client, url)  # issues the item codes once
+    codes.codes_ensure_for_township(township)  # the item codes, issued once (the page never issues)
     with django_assert_num_queries(9):
         # 1. the township with its county
         # 2. the items in force, with office, window, category, department, post, merged-into, checker
@@ -119,6 +125,7 @@ def test_booklet_queries_do_not_grow_with_items(client, township, items, django_
 
 
 def test_certificate_boards_show_both_lists_with_alternatives_and_the_board_code(client, township, hall):
+    codes.board_code(township, QRCode.Board.CERTIFICATES)  # issued by a clerk in the QR admin
     body = get_page(client, reverse("print_certificate_boards", kwargs={"township": township.slug}))
     assert "可以出具的证明事项" in body and "不再出具的证明事项" in body
     for rule in hall["may_issue"] + hall["may_not_issue"]:
@@ -144,8 +151,42 @@ def test_every_codes_print_page_answers(client, township, hall):
             assert qr.code in response.content.decode(), (qr.placement, url)
 
 
-def test_code_sheet_issues_the_codes_a_fixture_load_left_out(client, township, hall):
+def test_issue_codes_completes_the_code_sheet_after_a_fixture_load(client, township, hall):
     window = hall["windows"][0]
     QRCode.objects.pointing_at(window).delete()  # as after loaddata, which issues nothing
-    body = get_page(client, reverse("print_code_sheet", kwargs={"township": township.slug}))
+    url = reverse("print_code_sheet", kwargs={"township": township.slug})
+    get_page(client, url)
+    assert not QRCode.objects.pointing_at(window).exists()  # the page only reads
+    call_command("issue_codes", "--township", township.slug, stdout=io.StringIO())
+    body = get_page(client, url)
     assert QRCode.objects.pointing_at(window).get().code in body
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def test_an_anonymous_visit_to_any_print_page_writes_nothing(client, township, hall):
+    """Before any item or board code exists, and after: every print page only reads."""
+    item_qr = codes.code_for_target(hall["items"][0])
+    village_qr = QRCode.objects.pointing_at(hall["villages"][0]).get()
+    slug = township.slug
+    urls = [
+        reverse("print_gate_poster", kwargs={"township": slug}),
+        reverse("print_window_card", kwargs={"township": slug, "pk": hall["windows"][0].pk}),
+        reverse("print_duty_card", kwargs={"township": slug, "pk": hall["posts"][0].pk}),
+        reverse("print_code_sheet", kwargs={"township": slug}),
+        reverse("print_booklet", kwargs={"township": slug}),
+        reverse("print_certificate_boards", kwargs={"township": slug}),
+        reverse("print_code_card", kwargs={"code": item_qr.code}),
+        reverse("print_wechat_image", kwargs={"code": village_qr.code}),
+    ]
+    QRCode.objects.of_township(township).filter(target_type__isnull=True, board="").delete()  # no gate code yet
+    before = QRCode.objects.count()
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+        assert writes == [], url
+    assert QRCode.objects.count() == before
+    body = get_page(client, reverse("print_gate_poster", kwargs={"township": slug}))
+    assert codes.MISSING_NOTICE in body

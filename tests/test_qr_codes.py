@@ -9,9 +9,10 @@ import subprocess
 import cv2
 import numpy as np
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -155,7 +156,7 @@ def test_a_lower_case_code_typed_by_hand_still_works(client, township):
 
 
 @override_settings(PORTAL_BASE_URL=BASE)
-def test_item_code_survives_rename_move_withdrawal_merge_and_deletion(client, township):
+def test_item_code_survives_rename_move_withdrawal_merge_and_deletion(client, township, superuser):
     office = builders.make_office(township=township, name="社会事务办")
     other_office = builders.make_office(township=township, name="便民服务中心")
     item = builders.make_item(township=township, office=office, name="高龄补贴申领")
@@ -180,8 +181,21 @@ def test_item_code_survives_rename_move_withdrawal_merge_and_deletion(client, to
     item.save()
     assert scan(client, qr.code)["Location"] == item_url
 
-    # A clerk may re-point the code to the successor: the sticker now opens it directly.
-    codes.code_repoint(qr=qr, target=successor)
+    # A clerk may re-point the code to the successor (in the QR admin): the sticker now opens it directly.
+    staff = Client()
+    staff.force_login(superuser)
+    response = staff.post(
+        reverse("admin:portal_qrcode_change", args=[qr.pk]),
+        {
+            "placement": qr.placement,
+            "target_type": ContentType.objects.get_for_model(successor).pk,
+            "target_id": successor.pk,
+            "board": "",
+            "target_label": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
     assert scan(client, qr.code)["Location"] == BASE + successor.get_absolute_url()
 
     assert QRCode.objects.get(pk=qr.pk).total_scans() == 5

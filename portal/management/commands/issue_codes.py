@@ -1,4 +1,4 @@
-"""Give every township its gate code and its windows, posts and villages theirs (idempotent)."""
+"""Give every township its gate code and its windows, posts, villages and items in force theirs (idempotent)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,7 +7,7 @@ from portal.models import Township
 
 
 class Command(BaseCommand):
-    help = "为乡镇及其窗口、岗位、村（社区）补发二维码（已有的不变，可重复运行）。载入演示数据后请运行一次。"
+    help = "为乡镇及其窗口、岗位、村（社区）和在办事项补发二维码（已有的不变，可重复运行）。载入演示数据后请运行一次。"
 
     def add_arguments(self, parser):
         parser.add_argument("--township", metavar="SLUG", help="只处理这个乡镇（网址标识）")
