@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "staff.apps.StaffConfig",
     "services.apps.ServicesConfig",
+    "search.apps.SearchConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

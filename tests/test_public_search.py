@@ -83,8 +83,10 @@ def test_like_wildcards_typed_by_a_resident_are_taken_literally(scene, township)
 
 def test_search_page_lists_results_with_where_to_go(client, scene, township):
     response = client.get(reverse("search", kwargs={"township": township.slug}), {"q": "宅基地"})
-    assertContains(response, f'href="{scene.homestead.get_absolute_url()}"')
-    assertContains(response, "找到1项")
+    # The item first; the post and list entry about homesteads follow (the search finds more than items now).
+    html = response.content.decode()
+    assert html.index(f'href="{scene.homestead.get_absolute_url()}"') < html.index("管理岗</a>")
+    assertContains(response, "2楼 1号综合受理窗口")  # where to go
     assertContains(response, 'value="宅基地"')
 
 

@@ -1,0 +1,148 @@
+"""The residents' search page: what they typed, understood; the best answers first; never a dead end."""
+
+from functools import wraps
+
+from django.core.cache import cache
+from django.db.models import OuterRef
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from portal.caching import SERVER_CACHE_SECONDS, VersionQuery, page_version, public_page
+from portal.models import County, Township
+from search import engine
+from search.misses import miss_key, miss_record
+from search.models import SearchEntry, Synonym
+from services.models import Category, LifeEvent, ServiceItem
+from services.search import search_items
+from staff.models import PostHolder, Staff, Window
+
+Kind = SearchEntry.Kind
+anchor = OuterRef  # anchor("pk"): a column of the township row the page is about
+
+
+@page_version
+def search_version(township):
+    """What the search page shows: the prepared search text, synonyms, people of posts, windows, items."""
+    return VersionQuery(
+        Township.objects.filter(slug=township),
+        tracked=[
+            County.objects.filter(pk=anchor("county_id")),
+            SearchEntry.objects.filter(township=anchor("pk")),
+            SearchEntry.objects.filter(township__isnull=True, county=anchor("county_id")),
+            Synonym.objects.filter(township=anchor("pk")),
+            Synonym.objects.filter(township__isnull=True),
+            ServiceItem.objects.filter(township=anchor("pk")),
+            Window.objects.filter(township=anchor("pk")),
+            Staff.objects.filter(township=anchor("pk")),
+            PostHolder.objects.filter(post__township=anchor("pk")),
+        ],
+        counted=[
+            ServiceItem.life_events.through.objects.filter(serviceitem__township=anchor("pk")),
+            Category.objects.all(),
+            LifeEvent.objects.all(),
+        ],
+    )
+
+
+def _miss_flag_key(request):
+    return "search-miss:" + request.get_full_path()
+
+
+def counting_misses(view):
+    """Count a search that found nothing, even when the page itself comes from the page cache.
+
+    The view marks a miss on the request when it renders; the mark is kept next
+    to the cached page (by address), so a resident served the cached "nothing
+    found" page is counted too. One upsert per miss; nothing else is written.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code not in (200, 304):
+            return response
+        if hasattr(request, "search_miss"):
+            flag = request.search_miss
+            if SERVER_CACHE_SECONDS:
+                cache.set(_miss_flag_key(request), flag, SERVER_CACHE_SECONDS)
+        else:
+            flag = cache.get(_miss_flag_key(request))
+        if flag:
+            miss_record(township_id=flag[0], query=flag[1])
+        return response
+
+    return wrapped
+
+
+def _url(township, kind, object_id, link_id=None, order=0):
+    slug = township.slug
+    if kind == Kind.ITEM:
+        return reverse("service_item", kwargs={"township": slug, "pk": object_id})
+    if kind == Kind.ENTRY:
+        return reverse("responsibility_list", kwargs={"township": slug, "pk": link_id}) + f"#e{order}"
+    if kind == Kind.RULE:
+        return reverse("certificate_boards", kwargs={"township": slug})
+    names = {Kind.OFFICE: "office", Kind.WINDOW: "window", Kind.POST: "post", Kind.VILLAGE: "village"}
+    return reverse(names[kind], kwargs={"township": slug, "pk": object_id})
+
+
+def _decorate(township, results):
+    """Add each result's address and the address its notice points to (no query)."""
+    for result in results:
+        result.url = _url(township, result.kind, result.object_id, result.link_id, result.order)
+        if result.kind == Kind.RULE:
+            result.url += "#may" if result.status == "may" else "#may-not"
+        result.link_url = (
+            reverse("service_item", kwargs={"township": township.slug, "pk": result.link_id})
+            if result.link_id and result.kind in (Kind.ITEM, Kind.RULE)
+            else ""
+        )
+    return results
+
+
+@require_safe
+@counting_misses
+@public_page(search_version)
+def search(request, township):
+    """Find what a resident means in their own words; when nothing fits, offer close names, topics and a phone."""
+    township = get_object_or_404(Township.objects.select_related("county"), slug=township)
+    typed = engine.clean_query(request.GET.get("q", ""))
+    category = life_event = None
+    if slug := request.GET.get("category", "").replace("\x00", ""):
+        category = Category.objects.filter(slug=slug).first()
+    if slug := request.GET.get("event", "").replace("\x00", ""):
+        life_event = LifeEvent.objects.filter(slug=slug).first()
+    context = {
+        "township": township,
+        "query": typed,
+        "page_title": _("%(label)s｜%(township)s便民服务")
+        % {"label": _("搜索“%(q)s”") % {"q": typed} if typed else _("搜索"), "township": township.name},
+        "category": category,
+        "life_event": life_event,
+        "searched": False,
+        "browse": [],
+        "results": [],
+    }
+    if category is not None or life_event is not None:
+        # Browsing a topic: its in-force items, as the home page groups them.
+        context["browse"] = list(search_items(township, "", category=category, life_event=life_event))
+        context["searched"] = True
+    elif typed:
+        query, results, rows = engine.search(township, typed)
+        context["searched"] = bool(query.terms)
+        context["understood"] = query
+        context["results"] = _decorate(township, results)
+        if query.terms and not results:
+            context["suggestions"] = [
+                {"title": row["title"], "url": _url(township, Kind.ITEM, row["object_id"])}
+                for row in engine.suggest(query, rows)
+            ]
+            context["help_windows"] = (
+                Window.objects.of_township(township).with_people().filter(kind=Window.Kind.GENERAL)
+            )
+            context["life_events"] = LifeEvent.objects.filter(items__township=township).distinct().order_by("order")
+            context["categories"] = Category.objects.filter(items__township=township).distinct().order_by("order")
+        request.search_miss = (township.pk, miss_key(query.normalised)) if query.terms and not results else None
+    return render(request, "search/search.html", context)
