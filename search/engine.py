@@ -208,7 +208,7 @@ def _score_term(term, row):
         return 0.0
     word = term.text
     if word in row["name"]:
-        return NAME + (1 if row["name"].startswith(word) else 0)
+        return NAME
     if word in row["keywords"]:
         return KEYWORD
     if term.pinyin in row["name_pinyin"]:
