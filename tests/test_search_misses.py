@@ -1,0 +1,129 @@
+"""Residents' misses are counted (words only) and a clerk fixes one from the board in two clicks."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from portal.accounts import staff_account_ensure
+from search import engine
+from search.misses import frequent_misses, miss_key
+from search.models import SearchMiss, Synonym
+from tests import builders
+from tests.public_scene import build_scene
+
+PASSWORD = "Search-tests-2026!"
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    cache.clear()
+    engine.forget()
+
+
+@pytest.fixture
+def scene(county, township):
+    return build_scene(county=county, township=township, size=0)
+
+
+def _search(client, township, q):
+    return client.get(reverse("search", kwargs={"township": township.slug}), {"q": q})
+
+
+def test_a_miss_is_counted_by_township_and_words_even_from_the_page_cache(client, scene, township):
+    for _ in range(3):
+        _search(client, township, "火星移民")
+    _search(client, township, "宅基地")  # found: not a miss
+    assert [(m.query, m.count) for m in SearchMiss.objects.all()] == [("火星移民", 3)]
+
+
+def test_no_personal_data_is_kept_of_a_miss():
+    assert miss_key("火星移民 410101199001011234 13800000000") == "火星移民"
+    assert miss_key("410101199001011234") == ""
+
+
+def test_a_miss_offers_close_names_topics_the_certificate_board_and_whom_to_call(client, scene, township):
+    response = _search(client, township, "宅基低审")
+    assertContains(response, scene.homestead.get_absolute_url())  # found by close characters
+    response = _search(client, township, "火星移民")
+    assertContains(response, "没有找到相关事项")
+    assertContains(response, reverse("certificate_boards", kwargs={"township": township.slug}))
+    assertContains(response, "?event=")
+    assertContains(response, 'href="tel:03590100001"')
+
+
+def test_what_the_resident_typed_is_highlighted_and_escaped(client, scene, township):
+    office = builders.make_office(township=township)
+    builders.make_item(township=township, office=office, code="H-1", name="<b>宅基地</b>补录")
+    response = _search(client, township, "宅基地")
+    assertContains(response, "&lt;b&gt;<mark>宅基地</mark>&lt;/b&gt;补录")
+    assertNotContains(response, "<b><mark>")
+
+
+def test_the_board_lists_misses_and_a_clerk_fixes_one_as_a_synonym_in_two_clicks(client, scene, township):
+    _search(client, township, "火星移民")
+    clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
+    client.force_login(clerk)
+    board = client.get(reverse("board"))
+    assertContains(board, "火星移民")
+    assertContains(board, 'name="csrfmiddlewaretoken"')
+    response = client.post(
+        reverse("search_fix_miss"),
+        {"township": township.slug, "query": "火星移民", "item": scene.homestead.pk, "as": "synonym"},
+    )
+    assert response.status_code == 302
+    assert Synonym.objects.filter(township=township, phrase="火星移民", target=scene.homestead.name).exists()
+    assert frequent_misses(township) == []
+    client.logout()
+    assertContains(_search(client, township, "火星移民"), scene.homestead.get_absolute_url())
+
+
+def test_a_clerk_adds_the_words_as_an_item_keyword(client, scene, township):
+    _search(client, township, "盖个猪圈")
+    clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
+    client.force_login(clerk)
+    client.post(
+        reverse("search_fix_miss"),
+        {"township": township.slug, "query": "盖个猪圈", "item": scene.homestead.pk, "as": "keyword"},
+    )
+    scene.homestead.refresh_from_db()
+    assert "盖个猪圈" in scene.homestead.keywords
+    client.logout()
+    assertContains(_search(client, township, "盖个猪圈"), scene.homestead.get_absolute_url())
+
+
+def test_a_clerk_cannot_fix_another_townships_miss(client, scene, township, other_township):
+    office = builders.make_office(township=other_township)
+    other_item = builders.make_item(township=other_township, office=office, code="O-1", name="别处事项")
+    clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
+    client.force_login(clerk)
+    response = client.post(
+        reverse("search_fix_miss"),
+        {"township": other_township.slug, "query": "别处", "item": other_item.pk, "as": "synonym"},
+    )
+    assert response.status_code == 404
+    response = client.post(
+        reverse("search_fix_miss"),
+        {"township": township.slug, "query": "别处", "item": other_item.pk, "as": "synonym"},
+    )
+    assert response.status_code == 404
+    assert not Synonym.objects.filter(township__isnull=False).exists()
+
+
+def test_the_fix_needs_a_post_with_a_csrf_token(scene, township):
+    from django.test import Client
+
+    clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clerk)
+    assert strict.get(reverse("search_fix_miss")).status_code == 405
+    response = strict.post(
+        reverse("search_fix_miss"), {"township": township.slug, "query": "x", "item": scene.homestead.pk}
+    )
+    assert response.status_code == 403
+
+
+def test_traditional_pinyin_and_a_sentence_find_the_item(scene, township):
+    for typed in ("宅基地審批", "zhaijidi", "村里盖房子要批什么"):
+        _query, results, _rows = engine.search(township, typed)
+        assert scene.homestead.name in [r.title for r in results[:3]], typed
