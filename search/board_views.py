@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal import scoping
 from portal.models import Township
 from search.misses import miss_fix
 from services.models import ServiceItem
@@ -15,9 +14,11 @@ from services.models import ServiceItem
 @require_POST
 def fix_miss(request):
     """Add the missed words to the chosen item of the clerk's own township, as a keyword or as a synonym."""
-    township = get_object_or_404(scoping.editable(request.user, Township), slug=request.POST.get("township", ""))
+    township = get_object_or_404(
+        Township.objects.restrict(request.user, "change"), slug=request.POST.get("township", "")
+    )
     item = get_object_or_404(
-        scoping.editable(request.user, ServiceItem).filter(township=township), pk=request.POST.get("item") or 0
+        ServiceItem.objects.restrict(request.user, "change").filter(township=township), pk=request.POST.get("item") or 0
     )
     as_synonym = request.POST.get("as") == "synonym"
     needed = "search.add_synonym" if as_synonym else "services.change_serviceitem"

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.models import County, Township, TrackedModel
+from portal.scoping import Ownership, RestrictedQuerySet
 
 
-class SearchEntryQuerySet(models.QuerySet):
+class SearchEntryQuerySet(RestrictedQuerySet):
     def for_township(self, township):
         """Return what a resident of ``township`` can find: its own rows and its county's county-wide rules."""
         return self.filter(models.Q(township=township) | models.Q(township__isnull=True, county_id=township.county_id))
@@ -59,6 +60,8 @@ class SearchEntry(models.Model):
     digest = models.CharField(_("来源摘要"), max_length=40)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # A county-wide rule's row (no township) belongs to the county, like the rule itself.
+    ownership = Ownership(township="township", county="county")
     objects = SearchEntryQuerySet.as_manager()
 
     class Meta:
@@ -78,7 +81,7 @@ class SearchEntry(models.Model):
         return f"{self.get_kind_display()}：{self.title}"
 
 
-class SynonymQuerySet(models.QuerySet):
+class SynonymQuerySet(RestrictedQuerySet):
     def for_township(self, township):
         """Return the built-in starter list and the township's own words."""
         return self.filter(models.Q(township=township) | models.Q(township__isnull=True))
@@ -105,6 +108,8 @@ class Synonym(TrackedModel):
     target = models.CharField(_("事项里的说法"), max_length=60, help_text=_("如：个体工商户、城乡居民医疗保险"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
+    # Built-in rows (no township) belong to no township: only an administrator changes them.
+    ownership = Ownership(township="township")
     objects = SynonymQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -130,7 +135,7 @@ class Synonym(TrackedModel):
         return f"{self.phrase} → {self.target}"
 
 
-class SearchMissQuerySet(models.QuerySet):
+class SearchMissQuerySet(RestrictedQuerySet):
     def frequent(self, township, since, limit=10):
         """Return ``[{"query", "total", "last"}]``: the township's most frequent misses since ``since``."""
         return (
@@ -154,6 +159,7 @@ class SearchMiss(models.Model):
     day = models.DateField(_("日期"))
     count = models.PositiveIntegerField(_("次数"), default=1)
 
+    ownership = Ownership(township="township")
     objects = SearchMissQuerySet.as_manager()
 
     class Meta:
