@@ -127,3 +127,20 @@ def test_traditional_pinyin_and_a_sentence_find_the_item(scene, township):
     for typed in ("宅基地審批", "zhaijidi", "村里盖房子要批什么"):
         _query, results, _rows = engine.search(township, typed)
         assert scene.homestead.name in [r.title for r in results[:3]], typed
+
+
+def test_the_board_costs_a_fixed_number_of_queries_with_misses(client, scene, township, django_assert_num_queries):
+    clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
+    for words in ("火星移民", "月球旅游"):
+        _search(client, township, words)
+    client.force_login(clerk)
+    client.get(reverse("board"))
+    engine.forget()
+    # 18 as without misses, then the township's in-force items for the choice, the search text's version,
+    # synonyms and prepared rows (to preselect the closest item): whatever the number of misses.
+    with django_assert_num_queries(22):
+        client.get(reverse("board"))
+    _search(client, township, "土星")
+    engine.forget()
+    with django_assert_num_queries(22):
+        client.get(reverse("board"))
