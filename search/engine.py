@@ -239,8 +239,7 @@ def _term_scores(term, corpus):
 
     if term.latin:
         letters = term.text
-        for index in corpus.hits("name_letters", letters):
-            scores.setdefault(index, NAME_SOUND + (2 if corpus[index]["name_letters"].startswith(letters) else 0))
+        give("name_letters", letters, NAME_SOUND)
         give("keywords_letters", letters, KEYWORD_SOUND)
         if len(letters) >= 2:
             give("name_initials", letters, NAME_SOUND - 1)
@@ -300,10 +299,29 @@ def rank(query, rows):
     # Only a page is shown: pick it without sorting every match.
     results = [Result(rows[key[-1]], -key[1]) for key in heapq.nsmallest(PAGE_SIZE, ranked)]
     pattern = _highlighter(query.han_words)
+    latin = [t.text for t in query.terms if t.latin]
     for result in results:
+        if latin:  # pinyin typed: mark the characters it spells
+            pattern = _highlighter(query.han_words + _spelled(result.row["title"], latin))
         result.title_html = highlight(result.row["title"], pattern)
         result.summary_html = highlight(result.row["summary"], pattern)
     return results
+
+
+def _spelled(title, spellings):
+    """Return the runs of characters of ``title`` whose pinyin (full or initials) is one of ``spellings``."""
+    sounds = [text.letters(text.normalise(char)) for char in title]
+    found = []
+    for start in range(len(title)):
+        full = initials = ""
+        for end in range(start, min(len(title), start + 12)):
+            if not sounds[end]:
+                break
+            full += sounds[end]
+            initials += sounds[end][0]
+            if full in spellings or (len(initials) >= 2 and initials in spellings):
+                found.append(title[start : end + 1])
+    return found
 
 
 def _highlighter(words):

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             self.stdout.write(f"已载入演示数据：{len(fixtures)} 个文件。")
         # loaddata saves raw rows, which issue no codes; issue the missing ones now.
         call_command("issue_codes", verbosity=0)
+        # Nor do they prepare the search text (search in residents' own words): prepare it now.
+        call_command("search_index_refresh", verbosity=0)
         user_model = get_user_model()
         admin, created = user_model.objects.get_or_create(
             username=DEMO_ADMIN_USERNAME, defaults={"is_staff": True, "is_superuser": True}
