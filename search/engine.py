@@ -287,11 +287,13 @@ def rank(query, rows):
             matched[i] = matched.get(i, 0) + 1
     han = "".join(t.text for t in query.terms if not t.latin and not t.synonym_of)
     whole = set(corpus.hits("name", han)) if len(han) >= 2 else set()
+    typed = query.normalised.replace(" ", "")
     ranked = []
     for i, total in totals.items():
         row = rows[i]
         total += COVERAGE_BONUS * matched[i] / len(query.terms)
-        if i in whole:
+        # The words typed are a whole name, or a whole name is in what was typed (婚姻状况证明去哪开).
+        if i in whole or (len(row["name"]) >= 3 and row["name"] in typed):
             total += WHOLE_NAME_BONUS
         total = round(total * KIND_WEIGHT.get(row["kind"], 0.5), 3)
         if total >= MIN_SCORE:
