@@ -76,6 +76,7 @@ _FIELDS = (
     "retired",
     "order",
     "link_id",
+    "link_township_id",
     "name",
     "name_pinyin",
     "name_letters",

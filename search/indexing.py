@@ -246,9 +246,8 @@ def _prepared(kind, county_id, obj_id, row):
         "notice": row["notice"][:200],
         "retired": row["retired"],
         "order": row["order"] or 0,
-        "link_id": row["link_id"]
-        if row["link_township"] in (None, row["township_id"]) or row["township_id"] is None
-        else None,
+        "link_id": row["link_id"],
+        "link_township_id": row["link_township"],
         "name": name,
         "name_pinyin": text.fuzzy_pinyin(name),
         "name_letters": text.letters(name),
@@ -264,8 +263,8 @@ def _prepared(kind, county_id, obj_id, row):
 
 PREPARED_FIELDS = [
     "county_id", "township_id", "object_id", "title", "detail", "summary", "status", "notice", "retired", "order",
-    "link_id", "name", "name_pinyin", "name_letters", "name_initials", "keywords", "keywords_pinyin",
-    "keywords_letters", "keywords_initials", "extra", "people",
+    "link_id", "link_township_id", "name", "name_pinyin", "name_letters", "name_initials", "keywords",
+    "keywords_pinyin", "keywords_letters", "keywords_initials", "extra", "people",
 ]  # fmt: skip
 
 
@@ -389,6 +388,10 @@ def _items_of_office(office):
     return list(ServiceItem.objects.filter(office=office).values_list("pk", flat=True))
 
 
+def _items_merged_into(item):
+    return list(ServiceItem.objects.filter(merged_into=item).values_list("pk", flat=True))
+
+
 def _items_of_window(window):
     return list(ServiceItem.objects.filter(window=window).values_list("pk", flat=True))
 
@@ -404,6 +407,7 @@ def connect():
     """Keep the index current on every ordinary save and delete of a searchable row."""
     plan = [
         (ServiceItem, Kind.ITEM, lambda o: [o.pk]),
+        (ServiceItem, Kind.ITEM, _items_merged_into),  # their notice names it
         (Material, Kind.ITEM, lambda o: [o.item_id]),
         (CertificateRule, Kind.RULE, lambda o: [o.pk]),
         (ResponsibilityEntry, Kind.ENTRY, lambda o: [o.pk]),
@@ -416,10 +420,10 @@ def connect():
         (Staff, Kind.POST, _posts_of_staff),
         (Village, Kind.VILLAGE, lambda o: [o.pk]),
     ]
-    for model, kind, ids_of in plan:
+    for number, (model, kind, ids_of) in enumerate(plan):
         receiver = _after(kind, ids_of)
         _RECEIVERS.append(receiver)
-        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"search-{model.__name__}-{kind}")
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"search-{number}")
     for model, kind in [
         (ServiceItem, Kind.ITEM),
         (CertificateRule, Kind.RULE),

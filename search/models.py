@@ -46,6 +46,8 @@ class SearchEntry(models.Model):
     retired = models.BooleanField(_("已取消或合并"), default=False)
     order = models.PositiveIntegerField(_("排序"), default=0)
     link_id = models.PositiveBigIntegerField(_("链接对象编号"), null=True, blank=True)
+    # The township of the linked item: a county-wide rule's alternative is one township's item.
+    link_township_id = models.PositiveBigIntegerField(_("链接对象所属乡镇"), null=True, blank=True)
     # A post's holders on duty, one per line: "A|name|phone" (shown with the post; refreshed when staff change).
     people = models.TextField(_("在岗人员"), blank=True)
     name = models.TextField(_("名称（检索用）"))

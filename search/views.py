@@ -96,7 +96,9 @@ def _decorate(township, results):
             result.url += "#may" if result.status == "may" else "#may-not"
         result.link_url = (
             reverse("service_item", kwargs={"township": township.slug, "pk": result.link_id})
-            if result.link_id and result.kind in (Kind.ITEM, Kind.RULE)
+            if result.link_id
+            and result.kind in (Kind.ITEM, Kind.RULE)
+            and result.link_township_id in (None, township.pk)  # a county-wide rule links one township's item
             else ""
         )
     return results

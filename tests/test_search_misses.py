@@ -144,3 +144,20 @@ def test_the_board_costs_a_fixed_number_of_queries_with_misses(client, scene, to
     engine.forget()
     with django_assert_num_queries(22):
         client.get(reverse("board"))
+
+
+def test_a_county_wide_rule_links_its_alternative_only_in_the_township_of_that_item(
+    client, scene, township, other_township
+):
+    here = _search(client, township, "出生证明")  # the scene's county-wide rule, its alternative an item here
+    assertContains(here, "由医疗机构出具《出生医学证明》。")
+    assertContains(here, f'href="{scene.birth.get_absolute_url()}">去办理替代的事项')
+    there = _search(client, other_township, "出生证明")
+    assertContains(there, "由医疗机构出具《出生医学证明》。")
+    assertNotContains(there, "去办理替代的事项")
+
+
+def test_renaming_the_item_a_retired_one_was_merged_into_updates_the_notice(client, scene, township):
+    scene.dibao.name = "最低生活保障申请"
+    scene.dibao.save()
+    assertContains(_search(client, township, "临时救助"), "已合并到“最低生活保障申请”")
