@@ -15,6 +15,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.models import County, QRCode, QRScanDay, Township, UserScope, Village
+from search.models import SearchMiss, Synonym
 from services.models import (
     Category,
     CertificateRule,
@@ -88,6 +89,10 @@ BUILDERS = {
         township=t, entries=1, version=f"第{next(_n)}版"
     ).entries.get(),
     CertificateRule: lambda t, users: builders.make_certificate_rule(county=t.county),
+    Synonym: lambda t, users: Synonym.objects.create(township=t, phrase=f"说法{next(_n)}", target="高龄补贴"),
+    SearchMiss: lambda t, users: SearchMiss.objects.create(
+        township=t, query=f"火星移民{next(_n)}", day=datetime.date(2026, 3, 1)
+    ),
 }
 
 
