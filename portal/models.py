@@ -61,6 +61,18 @@ class TrackedModel(models.Model):
         abstract = True
 
 
+def content_version_fields():
+    """The version of what residents see of a township or county, bumped by ``portal.freshness`` on every write."""
+    return (
+        models.PositiveBigIntegerField(_("内容版本"), default=0, editable=False),
+        models.DateTimeField(_("内容更新时间"), null=True, blank=True, editable=False),
+    )
+
+
+# Bumped on every write: a history row for each would say nothing.
+VERSION_FIELDS = ["content_version", "content_changed_at"]
+
+
 class CountyManager(models.Manager.from_queryset(RestrictedQuerySet)):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -72,10 +84,11 @@ class County(TrackedModel):
     name = models.CharField(_("名称"), max_length=50)
     slug = models.SlugField(_("网址标识"), max_length=50, unique=True)
     phone = models.CharField(_("政务服务热线"), max_length=30, blank=True, validators=[phone_validator])
+    content_version, content_changed_at = content_version_fields()
 
     ownership = Ownership(county="")
     objects = CountyManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=VERSION_FIELDS)
 
     class Meta:
         verbose_name = _("县（区）")
@@ -127,10 +140,11 @@ class Township(TrackedModel):
     )
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
+    content_version, content_changed_at = content_version_fields()
 
     ownership = Ownership(township="")
     objects = TownshipManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=VERSION_FIELDS)
 
     class Meta:
         verbose_name = _("乡镇（街道）")

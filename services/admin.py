@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline
 from portal.import_admin import SpreadsheetAdminMixin
+from services import board_views
 from services.models import (
     Category,
     CertificateRule,
@@ -360,3 +361,7 @@ class CertificateRuleAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 
     def choice_filters(self, request, obj):
         return {"township": {"county_id": obj.county_id}}
+
+
+# The clerk's board, served inside the admin (its login, its look): /admin/board/.
+admin.site.register_page("board/", board_views.board, "board")

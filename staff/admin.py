@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
 from portal.import_admin import SpreadsheetAdminMixin
+from staff import oversight_views
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 from staff.resources import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
 
@@ -299,3 +300,7 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     def choice_filters(self, request, obj):
         county_id = obj.post.township.county_id
         return {"department": {"county_id": county_id}, "section": {"department__county_id": county_id}}
+
+
+# The county oversight page, served inside the admin (its login, its look): /admin/oversight/.
+admin.site.register_page("oversight/", oversight_views.oversight, "oversight")
