@@ -277,3 +277,22 @@ def test_renaming_the_office_of_the_responsible_post_shows_on_the_item_page(clie
     response = _revalidate(client, url, etag)
     assert response.status_code == 200
     assertContains(response, "自然资源所（新址）")
+
+
+def test_query_strings_a_page_does_not_read_share_its_cache_entry(client, scene, django_assert_num_queries):
+    # WeChat appends from=…&isappinstalled=0 to shared links, campaigns utm_*: the same page, one cache entry.
+    url = scene.homestead.get_absolute_url()
+    first = client.get(url + "?from=singlemessage&isappinstalled=0")
+    for variant in ("?from=timeline", "?utm_source=wechat&utm_campaign=a1", ""):
+        with django_assert_num_queries(1, info=variant):  # the versions only: the page comes from the cache
+            again = client.get(url + variant)
+        assert again["ETag"] == first["ETag"], variant
+    assertNotContains(first, "singlemessage")  # links built from the address (text size) drop it too
+
+
+def test_query_parameters_a_page_reads_make_their_own_entry(client, scene, township):
+    url = reverse("search", kwargs={"township": township.slug})
+    found = client.get(url, {"q": scene.homestead.name, "utm_source": "x"})
+    missed = client.get(url, {"q": "火星移民", "utm_source": "x"})
+    assertContains(found, scene.homestead.name)
+    assert found["ETag"] != missed["ETag"]
