@@ -5,7 +5,8 @@ A public page is cached under the versions of its township and county (see
 caught here for every model of the project's apps, found at start-up, so a
 new model cannot be forgotten:
 
-- ``save``, ``delete`` (also cascades) and m2m changes through signals;
+- ``save`` (to the row's old and new owners), ``delete`` (also cascades) and m2m
+  changes through signals;
 - ``QuerySet.update``/``bulk_create``/``bulk_update`` through ``FreshQuerySet``,
   which every such model's default manager must use (system check
   ``portal.E101``), since Django sends no signal for them.
@@ -21,7 +22,7 @@ from django.apps import apps
 from django.core import checks
 from django.db import models
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
 # Rows no public page shows: scan counters and accounts' scopes.
@@ -129,9 +130,17 @@ class FreshQuerySet(models.QuerySet):
         return done
 
 
+def _before_save(sender, instance, **kwargs):
+    # A row moved to another township leaves the old one's pages too: note its owners as stored.
+    if not instance._state.adding and instance.pk is not None:
+        instance._owners_before_save = _owners_of_rows(sender._base_manager.filter(pk=instance.pk))
+
+
 def _on_write(sender, instance, **kwargs):
+    owners, before = _owners([instance]), instance.__dict__.pop("_owners_before_save", (set(), set()))
+    owners = EVERYTHING if EVERYTHING in (owners, before) else (owners[0] | before[0], owners[1] | before[1])
     # A save is dated by the row's own updated_at (the page's Last-Modified), a deletion by now.
-    bump(_owners([instance]), when=getattr(instance, "updated_at", None) if "created" in kwargs else None)
+    bump(owners, when=getattr(instance, "updated_at", None) if "created" in kwargs else None)
 
 
 def _on_m2m(sender, instance, action, **kwargs):
@@ -142,6 +151,7 @@ def _on_m2m(sender, instance, action, **kwargs):
 def connect():
     """Connect the receivers to every watched model and its many-to-many tables (called from portal's ready())."""
     for model in watched_models():
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"fresh-before-{model._meta.label}")
         post_save.connect(_on_write, sender=model, dispatch_uid=f"fresh-save-{model._meta.label}")
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"fresh-delete-{model._meta.label}")
         for field in model._meta.local_many_to_many:

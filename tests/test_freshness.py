@@ -84,6 +84,12 @@ def test_writes_in_another_township_leave_the_page_alone(scene, other_township):
     assert not _changes_page(scene.township, lambda: builders.make_office(township=other_township, name="他乡办公室"))
 
 
+def test_a_row_moved_to_another_township_leaves_the_old_townships_page(scene, other_township):
+    office = scene.land
+    office.township = other_township
+    assert _changes_page(scene.township, office.save)
+
+
 def test_every_watched_model_bumps_on_bulk_writes():
     # The system check fails start-up when a model's default manager forgets FreshQuerySet.
     assert freshness.check_fresh_querysets() == []
