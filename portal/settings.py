@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "portal.apps.PortalConfig",
     "staff.apps.StaffConfig",
     "services.apps.ServicesConfig",
+    "spreadsheets.apps.SpreadsheetsConfig",
     "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -7,7 +7,6 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline
-from portal.import_admin import SpreadsheetAdminMixin
 from services import board_views
 from services.models import (
     Category,
@@ -20,7 +19,8 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from services.resources import (
+from spreadsheets.admin import SpreadsheetAdminMixin
+from spreadsheets.lists.services import (
     CertificateRuleResource,
     MaterialResource,
     ResponsibilityEntryResource,

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from portal.imports import DELETE, NEW, SKIP, UPDATE
-from services.imports import import_lists_file
 from services.models import LegalBasis, Material, ResponsibilityEntry, ServiceItem, Step
+from spreadsheets.importing import DELETE, NEW, SKIP, UPDATE
+from spreadsheets.lists import import_lists_file
 from staff.models import Post, PostHolder, Staff
 from tests.spreadsheet_files import service_hall, table_counts, xlsx
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from portal.imports import SKIP, ClerkCSV, ClerkXLSX
-from services.imports import WORKBOOK_LISTS, import_lists_file, workbook_export
+from spreadsheets.columns import ClerkCSV, ClerkXLSX
+from spreadsheets.importing import SKIP
+from spreadsheets.lists import WORKBOOK_LISTS, import_lists_file, workbook_export
 from tests.spreadsheet_files import service_hall, table_counts
 
 LISTS = [pytest.param(cls, id=cls.sheet_name) for cls in WORKBOOK_LISTS]

@@ -3,16 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
-from portal.imports import (
-    ChoiceWidget,
-    DateWidget,
-    IntegerWidget,
-    Lookup,
-    PhoneWidget,
-    SheetResource,
-    TextWidget,
-)
 from portal.models import Village
+from spreadsheets.columns import ChoiceWidget, DateWidget, IntegerWidget, Lookup, PhoneWidget, TextWidget
+from spreadsheets.importing import SheetResource
 
 
 def _villages(ctx):
@@ -78,6 +71,3 @@ class VillageResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
-        use_transactions = True

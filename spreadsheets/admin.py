@@ -7,17 +7,19 @@ the admin's own model; e.g. items also take their materials and steps)::
     class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         resource_classes = [ServiceItemResource, MaterialResource, StepResource]
 
-Export is django-import-export's (xlsx or CSV, the changelist's filters and
-the account's scope apply; CSV is UTF-8 with a BOM so Excel shows the
-Chinese). Import is upload → preview → confirm, run by ``portal.imports``:
+Export is django-import-export's ``ExportMixin`` (xlsx or CSV, the
+changelist's filters and the account's scope apply; CSV is UTF-8 with a BOM
+so Excel shows the Chinese). Import is this module's own upload → preview →
+confirm, run by ``spreadsheets.importing`` (django-import-export's import
+views are not used: see that module):
 
 1. the clerk uploads a file; the township is the clerk's own (from the
    account's scope), a superuser picks it on the form;
 2. every row is checked and the preview marks each 新增 / 修改 / 无变化 /
    错误 (and what child lists will 删除); nothing is written;
-3. if there is no error, 确认导入 applies the same file (kept in the
-   temporary storage, named in a signed token bound to the user and township)
-   in one transaction, after checking it again.
+3. if there is no error, 确认导入 applies the same file (kept under
+   ``var/import-previews``, named in a signed token bound to the user and
+   township) in one transaction, after checking it again.
 """
 
 import contextlib
@@ -38,49 +40,44 @@ from django.utils.http import content_disposition_header
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from import_export.tmp_storages import TempFolderStorage
+from import_export.admin import ExportMixin
 
 from portal import scoping
-from portal.imports import NEW, UPDATE, ClerkCSV, ClerkXLSX, import_bytes, template_workbook
 from portal.models import Township
-from portal.spreadsheets import MAX_FILE_BYTES, MAX_ROWS
+from spreadsheets.columns import ClerkCSV, ClerkXLSX, template_workbook
+from spreadsheets.files import MAX_FILE_BYTES, MAX_ROWS
+from spreadsheets.importing import NEW, UPDATE, import_bytes
 
-TOKEN_SALT = "portal.import_admin.confirm"
+TOKEN_SALT = "spreadsheets.admin.confirm"
 TOKEN_MAX_AGE = 2 * 60 * 60
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class PreviewStorage(TempFolderStorage):
-    """The uploaded file between preview and confirm: kept under ``var/import-previews``, gone after two hours.
+# The uploaded file waits between preview and confirm under ``var/import-previews``
+# and is gone after two hours: a clerk who previews and walks away should not
+# leave a copy of the staff list behind (nor in the system's temporary directory).
 
-    django-import-export's default leaves abandoned previews in the system's
-    temporary directory for ever; a clerk who previews and walks away should
-    not leave a copy of the staff list behind.
-    """
 
-    def directory(self):
-        path = os.path.join(settings.VAR_DIR, "import-previews")
-        os.makedirs(path, exist_ok=True)
-        return path
+def _previews():
+    path = os.path.join(settings.VAR_DIR, "import-previews")
+    os.makedirs(path, exist_ok=True)
+    return path
 
-    def get_full_path(self):
-        return os.path.join(self.directory(), os.path.basename(self.name))
 
-    def _open(self, mode="r"):
-        if self.name:
-            return open(self.get_full_path(), mode, encoding=self.encoding)
-        tmp_file = tempfile.NamedTemporaryFile(dir=self.directory(), prefix="preview-", delete=False)  # noqa: SIM115  (the caller closes it)
-        self.name = os.path.basename(tmp_file.name)
-        return tmp_file
+def preview_save(data):
+    """Keep ``data`` until it is confirmed, remove abandoned previews; return the name for the token."""
+    cutoff = time.time() - TOKEN_MAX_AGE
+    for entry in os.scandir(_previews()):
+        if entry.name.startswith("preview-") and entry.stat().st_mtime < cutoff:
+            with contextlib.suppress(OSError):
+                os.remove(entry.path)
+    with tempfile.NamedTemporaryFile(dir=_previews(), prefix="preview-", delete=False) as file:
+        file.write(data)
+    return os.path.basename(file.name)
 
-    def save(self, data):
-        cutoff = time.time() - TOKEN_MAX_AGE
-        for entry in os.scandir(self.directory()):
-            if entry.name.startswith("preview-") and entry.stat().st_mtime < cutoff:
-                with contextlib.suppress(OSError):
-                    os.remove(entry.path)
-        super().save(data)
+
+def _preview_path(name):
+    return os.path.join(_previews(), os.path.basename(name))
 
 
 class SpreadsheetImportForm(forms.Form):
@@ -129,14 +126,17 @@ class SpreadsheetImportForm(forms.Form):
         return self.fixed_township or self.cleaned_data.get("township")
 
 
-class SpreadsheetAdminMixin(ImportExportMixin):
+class SpreadsheetAdminMixin(ExportMixin):
     """Import (with preview), export and a blank template for an admin whose lists clerks keep in spreadsheets."""
 
     formats = [ClerkXLSX, ClerkCSV]
     to_encoding = "utf-8-sig"  # Excel opens a CSV with a BOM as UTF-8; without, as the local code page
     import_export_change_list_template = "admin/spreadsheets/change_list.html"
     import_template_name = "admin/spreadsheets/import.html"
-    tmp_storage_class = PreviewStorage
+
+    def get_import_resource_classes(self, request):
+        """Return the lists this admin imports (the same as it exports)."""
+        return self.get_export_resource_classes(request)
 
     # --- who imports where
 
@@ -157,8 +157,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def has_import_permission(self, request):
         return (
-            super().has_import_permission(request)
-            and self.has_add_permission(request)
+            self.has_add_permission(request)
             and self.has_change_permission(request)
             and self.may_import_somewhere(request)
         )
@@ -177,6 +176,12 @@ class SpreadsheetAdminMixin(ImportExportMixin):
     def get_urls(self):
         info = self.get_model_info()
         return [
+            path("import/", self.admin_site.admin_view(self.import_action), name="{}_{}_import".format(*info)),
+            path(
+                "process_import/",
+                self.admin_site.admin_view(self.process_import),
+                name="{}_{}_process_import".format(*info),
+            ),
             path(
                 "import-template/",
                 self.admin_site.admin_view(self.import_template_view),
@@ -186,7 +191,11 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "import_template_label": self._template_label(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+            "import_template_label": self._template_label(request),
+        }
         return super().changelist_view(request, extra_context)
 
     # --- export
@@ -258,11 +267,9 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         )
         token = None
         if not result.has_errors and result.changes:
-            storage = self.get_tmp_storage_class()(read_mode="rb", encoding=None)
-            storage.save(data)
             token = signing.dumps(
                 {
-                    "file": os.path.basename(storage.name),
+                    "file": preview_save(data),
                     "name": upload.name,
                     "township": township.pk,
                     "resource": index,
@@ -292,9 +299,9 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         township = self.import_townships(request).filter(pk=payload["township"]).first()
         if township is None:
             raise PermissionDenied
-        storage = self.get_tmp_storage_class()(name=os.path.basename(payload["file"]), read_mode="rb", encoding=None)
         try:
-            data = storage.read()
+            with open(_preview_path(payload["file"]), "rb") as file:
+                data = file.read()
         except OSError:
             messages.error(request, _g("预览已过期，请重新上传文件。"))
             return HttpResponseRedirect(import_url)
@@ -312,7 +319,8 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             # Something changed in the database since the preview: show why, apply nothing.
             context = self._context(request, self._form(request), result=result, confirm_token=None, township=township)
             return TemplateResponse(request, self.import_template_name, context)
-        storage.remove()
+        with contextlib.suppress(OSError):
+            os.remove(_preview_path(payload["file"]))
         self._log(request, result)
         messages.success(
             request,

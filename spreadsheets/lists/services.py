@@ -14,21 +14,6 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
-from portal.imports import (
-    SPLIT_LINES,
-    ChildSheetResource,
-    ChoiceWidget,
-    DateWidget,
-    IntegerWidget,
-    Lookup,
-    LookupListWidget,
-    LookupWidget,
-    SheetResource,
-    TextWidget,
-    YesNoWidget,
-)
-from portal.resources import VILLAGES
-from portal.spreadsheets import normalise_name
 from services.models import (
     Category,
     CertificateRule,
@@ -41,7 +26,21 @@ from services.models import (
     Step,
     TimeUnit,
 )
-from staff.resources import DEPARTMENTS, OFFICES, POSTS, WINDOWS
+from spreadsheets.columns import (
+    SPLIT_LINES,
+    ChoiceWidget,
+    DateWidget,
+    IntegerWidget,
+    Lookup,
+    LookupListWidget,
+    LookupWidget,
+    TextWidget,
+    YesNoWidget,
+)
+from spreadsheets.files import normalise_name
+from spreadsheets.importing import ChildSheetResource, SheetResource
+from spreadsheets.lists.staff import DEPARTMENTS, OFFICES, POSTS, WINDOWS
+from spreadsheets.lists.villages import VILLAGES
 
 # --- lookups ----------------------------------------------------------------
 
@@ -352,8 +351,6 @@ class ServiceItemResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def optimise(self, queryset):
         return queryset.select_related(
@@ -473,8 +470,6 @@ class MaterialResource(_ItemChildResource):
             "notes_text",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def existing_children(self, ctx):
         return Material.objects.filter(item__township=ctx.township).select_related("item")
@@ -522,8 +517,6 @@ class StepResource(_ItemChildResource):
         model = Step
         fields = ("item", "item_name", "order", "title", "description", "actor", "place", "duration")
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def existing_children(self, ctx):
         return Step.objects.filter(item__township=ctx.township).select_related("item")
@@ -582,8 +575,6 @@ class ResponsibilityListResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def optimise(self, queryset):
         return queryset.select_related("village")
@@ -673,8 +664,6 @@ class ResponsibilityEntryResource(ChildSheetResource):
             "note",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def for_township(self, queryset, township):
         return queryset.filter(responsibility_list__township=township)
@@ -817,8 +806,6 @@ class CertificateRuleResource(SheetResource):
             "last_checked_on",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def for_township(self, queryset, township):
         return queryset.for_township(township)

@@ -1,9 +1,9 @@
 """Reading and writing the spreadsheets clerks keep: xlsx and CSV as Excel and WPS save them.
 
 This module knows about files, sheets, header rows and cells; it knows
-nothing about models. The import engine (``portal.imports``) turns the rows
-read here into validated rows, and the admin and the ``import_lists``
-command call it.
+nothing about models. The import engine (``spreadsheets.importing``) turns
+the rows read here into validated rows, and the admin and the
+``import_lists`` command call it.
 
 What a clerk's file looks like, and what we accept:
 
@@ -16,12 +16,8 @@ What a clerk's file looks like, and what we accept:
 * A title row (or a few) above the header, as government lists usually have:
   the header is looked for in the first rows, by the column names expected.
 
-Exported text cells that a spreadsheet would run as a formula (starting with
-``=``, ``+``, ``-`` or ``@``) are prefixed with an apostrophe; the importer
-strips it again so an export re-imports unchanged. django-import-export's
-``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` (and tablib's ``escape``) only
-delete a leading ``=`` and turn every cell into text, which loses data and
-leaves ``+``/``-``/``@`` alone, so they are not used.
+Exported text cells that a spreadsheet would run as a formula are escaped
+by ``portal.text.escape_formula`` (used by the county oversight workbook too).
 """
 
 import csv
@@ -50,8 +46,6 @@ HEADER_SEARCH_ROWS = 5
 
 EXPLANATION_SHEET = "填写说明"
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
 
 class Rejected(Exception):
     """The file as a whole cannot be imported; ``messages`` say why, in Chinese."""
@@ -59,33 +53,6 @@ class Rejected(Exception):
     def __init__(self, *messages):
         super().__init__("；".join(str(m) for m in messages))
         self.messages = [str(m) for m in messages]
-
-
-# --- formula escaping -------------------------------------------------------
-
-
-def _needs_escape(text):
-    if not text:
-        return False
-    if text[0] in FORMULA_TRIGGERS:
-        return True
-    # A value that already starts with the escape apostrophe is escaped once
-    # more, so that stripping one apostrophe on import gives it back unchanged.
-    return text[0] == "'" and _needs_escape(text[1:])
-
-
-def escape_formula(value):
-    """Return ``value`` with an apostrophe in front if a spreadsheet would run it as a formula."""
-    if isinstance(value, str) and _needs_escape(value):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value):
-    """Undo :func:`escape_formula` on a cell read back from a file."""
-    if isinstance(value, str) and value.startswith("'") and _needs_escape(value[1:]):
-        return value[1:]
-    return value
 
 
 # --- reading ----------------------------------------------------------------

@@ -5,8 +5,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
-from portal.imports import (
-    NEW,
+from spreadsheets.columns import (
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
@@ -14,13 +13,13 @@ from portal.imports import (
     LookupListWidget,
     LookupWidget,
     PhoneWidget,
-    SheetResource,
     TextWidget,
     YesNoWidget,
     comparable,
     window_number,
 )
-from portal.spreadsheets import normalise_name
+from spreadsheets.files import normalise_name
+from spreadsheets.importing import NEW, SheetResource
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 
 # --- lookups ----------------------------------------------------------------
@@ -158,8 +157,6 @@ class OfficeResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
 
 class StaffResource(SheetResource):
@@ -208,8 +205,6 @@ class StaffResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
 
 class PostResource(SheetResource):
@@ -261,8 +256,6 @@ class PostResource(SheetResource):
         model = Post
         fields = ("title", "office", "duties", "phone", "primary", "backups", "order", "township_name")
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def optimise(self, queryset):
         return queryset.with_holders()
@@ -377,8 +370,6 @@ class WindowResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def optimise(self, queryset):
         return queryset.select_related("office", "primary_staff", "backup_staff").prefetch_related("departments")
@@ -441,8 +432,6 @@ class LiaisonResource(SheetResource):
             "township_name",
         )
         export_order = fields
-        skip_unchanged = True
-        report_skipped = True
 
     def for_township(self, queryset, township):
         return queryset.filter(post__township=township)

@@ -8,15 +8,17 @@ a 岗位 sheet may name people added in the 工作人员 sheet of the same file:
     村（社区） → 办公室 → 工作人员 → 岗位 → 窗口 → 县乡对接 → 服务事项 → 申请材料 → 办理步骤
     → 清单 → 清单条目 → 证明事项
 
-The engine itself (reading, checking every row, applying in one transaction)
-is ``portal.imports``; it lives in ``portal`` because the portal's own admin
-(villages) uses it too and imports point one way (services → staff → portal).
+Each list's columns are declared in the module of its app's name here
+(``villages``, ``staff``, ``services``); the engine that reads, checks and
+applies them is ``spreadsheets.importing``. Imports point one way: this app
+reads the models of portal, staff and services; they do not import it (their
+``admin.py`` modules only wire the buttons).
 """
 
-from portal.imports import import_bytes, template_workbook
-from portal.resources import VillageResource
-from portal.spreadsheets import SheetSpec, normalise_name, write_workbook
-from services.resources import (
+from spreadsheets.columns import template_workbook
+from spreadsheets.files import SheetSpec, normalise_name, write_workbook
+from spreadsheets.importing import import_bytes
+from spreadsheets.lists.services import (
     CertificateRuleResource,
     MaterialResource,
     ResponsibilityEntryResource,
@@ -24,7 +26,8 @@ from services.resources import (
     ServiceItemResource,
     StepResource,
 )
-from staff.resources import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
+from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
+from spreadsheets.lists.villages import VillageResource
 
 WORKBOOK_LISTS = sorted(
     [

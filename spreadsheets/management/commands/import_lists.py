@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal import scoping
 from portal.models import Township
-from services.imports import WORKBOOK_LISTS, import_lists_file, list_named
+from spreadsheets.lists import WORKBOOK_LISTS, import_lists_file, list_named
 
 
 class Progress:
