@@ -15,6 +15,7 @@ per import, never a query per row, and never a database id.
 """
 
 import datetime
+import difflib
 import re
 
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from import_export import resources
 from import_export import widgets as ie_widgets
 from import_export.formats import base_formats
 
-from portal.text import escape_formula, unescape_formula
+from portal.text import clean_phone, escape_formula, unescape_formula
 from spreadsheets.files import SheetSpec, normalise_name, write_csv, write_workbook
 
 SPLIT_NAMES = re.compile(r"[、,，;；\n]+")
@@ -84,10 +85,61 @@ class Lookup:
         return table
 
     def find(self, ctx, text):
+        """Return the row ``text`` names; raise ValueError naming the closest rows (or all, if few) when none does."""
         obj = ctx.table(self).get(self.normalise(text))
-        if obj is None:
-            raise ValueError(self.missing % {"value": text})
-        return obj
+        if obj is not None:
+            return obj
+        padded = self.padded(ctx, text)
+        if len(padded) == 1:
+            return padded[0]  # 1 for 001: the spreadsheet dropped the leading zeros
+        if padded:
+            raise ValueError(lost_zeros(text, [self.label(o) for o in padded]))
+        raise ValueError(self.missing_message(ctx, text))
+
+    def padded(self, ctx, text):
+        """Return the rows whose key is ``text`` with leading zeros (a code a spreadsheet turned into a number)."""
+        text = str(text).strip()
+        if not text.isdigit():
+            return []
+        index = ctx.cache(f"{self.name}:padded", lambda: _padded_index(ctx.table(self)))
+        return [obj for key, obj in index.get(text.lstrip("0") or "0", ()) if key != text]
+
+    def missing_message(self, ctx, text):
+        """Return "no such row", with the closest existing names, or all of them where there are few."""
+        message = self.missing % {"value": text}
+        if self.missing == "%(value)s":
+            return message
+        labels = list(dict.fromkeys(str(self.label(obj)) for obj in ctx.table(self).values()))
+        wanted = self.normalise(text)
+        by_key = {self.normalise(label): label for label in labels}
+        close = [by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=3, cutoff=0.6)]
+        close += [
+            label
+            for key, label in by_key.items()
+            if len(wanted) > 1 and len(key) > 1 and (wanted in key or key in wanted)
+        ]
+        close = list(dict.fromkeys(close))[:3]
+        if close:
+            return message + _("是不是%(names)s？") % {"names": "、".join(f"「{c}」" for c in close)}
+        if 0 < len(labels) <= 12:
+            return message + _("可以填：%(names)s。") % {"names": "、".join(labels)}
+        return message
+
+
+def _padded_index(table):
+    index = {}
+    for key, obj in table.items():
+        if isinstance(key, str) and key.isdigit() and key.startswith("0"):
+            index.setdefault(key.lstrip("0") or "0", []).append((key, obj))
+    return index
+
+
+def lost_zeros(value, candidates):
+    """Return the message for a number that probably lost its leading zeros in a spreadsheet."""
+    return _(
+        "「%(value)s」可能是表格软件去掉了开头的 0（原来是%(codes)s之一？）："
+        "请把这一列设为“文本”格式，照原样填写后再导入。"
+    ) % {"value": value, "codes": "、".join(f"「{c}」" for c in candidates)}
 
 
 def window_number(text):
@@ -127,10 +179,18 @@ class TextWidget(CellWidget):
     def clean(self, value, row=None, **kwargs):
         if value is None:
             return ""
-        if isinstance(value, datetime.datetime):
-            value = value.date()
-        if isinstance(value, datetime.date):
-            value = value.isoformat()
+        if isinstance(value, datetime.date | datetime.time):
+            # A date cell in a text column: a spreadsheet re-typed what was written (3-1 became 2026-03-01).
+            raise ValueError(
+                _(
+                    "这一格被表格软件改成了日期或时间「%(value)s」：如果原来写的不是日期，请把这一列设为“文本”格式后照原样填写。"
+                )
+                % {"value": value}
+            )
+        if isinstance(value, float) and abs(value) >= 1e15:
+            raise ValueError(
+                _("这一格的长数字被表格软件改成了科学计数法，末几位已经丢失：请把这一列设为“文本”格式后照原样填写。")
+            )
         text = unescape_formula(str(value))
         return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
@@ -142,6 +202,18 @@ class TextWidget(CellWidget):
 
 
 class PhoneWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool) and not str(value).startswith("1"):
+            # A landline typed into a number cell: 0359-0321031 written as 03590321031 shows as 3590321031.
+            raise ValueError(
+                _(
+                    "电话「%(value)s」开头的 0 可能被表格软件去掉了（应为「%(phone)s」？）："
+                    "请把这一列设为“文本”格式，照原样填写。"
+                )
+                % {"value": value, "phone": clean_phone(f"0{value}")}
+            )
+        return clean_phone(super().clean(value, row=row, **kwargs))
+
     def describe(self):
         return _("座机写“区号-号码”，如 0359-0123456；手机写 11 位数字；也可写 12345 这样的热线")
 
@@ -240,12 +312,15 @@ class DateWidget(CellWidget):
         if value is None or value == "":
             return None
         if isinstance(value, datetime.datetime):
-            return value.date()
+            value = value.date()
         if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-            # An Excel date serial, as a date cell saved without its format gives.
-            return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value))
+            return self.plausible(value, value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # An Excel date serial, as a date cell saved without its format gives; a phone number or a
+            # year is not one, however the spreadsheet shows it.
+            if 1 <= value < 2958466:
+                return self.plausible(datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value)), value)
+            raise ValueError(_("「%(value)s」不是日期，请写成 2024-01-05 这样的格式。") % {"value": value})
         text = str(value).strip()
         for fmt in self.FORMATS:
             try:
@@ -253,6 +328,15 @@ class DateWidget(CellWidget):
             except ValueError:
                 continue
         raise ValueError(_("日期「%(value)s」无法识别，请写成 2024-01-05 这样的格式。") % {"value": value})
+
+    def plausible(self, date, written):
+        """Return ``date`` if it can be a date of a township's lists (1949–2099), else raise ValueError."""
+        if datetime.date(1949, 10, 1) <= date <= datetime.date(2099, 12, 31):
+            return date
+        raise ValueError(
+            _("「%(value)s」不像是日期（读出来是 %(date)s）：请写成 2024-01-05 这样的格式。")
+            % {"value": written, "date": date.isoformat()}
+        )
 
     def describe(self):
         return _("日期，如 2024-01-05")
@@ -315,7 +399,7 @@ class LookupListWidget(CellWidget):
             else:
                 found.append(obj)
         if missing:
-            raise ValueError("".join(self.lookup.missing % {"value": m} for m in missing))
+            raise ValueError("".join(self.lookup.missing_message(context, m) for m in missing))
         return found
 
     def render(self, value, obj=None, **kwargs):

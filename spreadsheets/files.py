@@ -20,6 +20,7 @@ Exported text cells that a spreadsheet would run as a formula are escaped
 by ``portal.text.escape_formula`` (used by the county oversight workbook too).
 """
 
+import contextlib
 import csv
 import datetime
 import io
@@ -27,9 +28,13 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+
+from portal.text import name_key
+from spreadsheets import markup, xlsx
 
 # Limits, with the reason for each: an upload larger than the admin accepts in
 # memory is refused before it is parsed, and a sheet larger than any list a
@@ -60,10 +65,16 @@ class Rejected(Exception):
 
 @dataclass
 class Sheet:
-    """One sheet (or one CSV file): its name and its rows as (row number in the file, cells)."""
+    """One sheet (or one CSV file): its name, its rows as (row number in the file, cells), and what it hides.
+
+    ``merged`` maps (row number, cell index) of a cell that took its value
+    from a merged range to that range (e.g. ``A3:A5``), to name it in messages.
+    """
 
     name: str
     rows: list = field(default_factory=list)
+    hidden: bool = False
+    merged: dict = field(default_factory=dict)
 
     @property
     def is_empty(self):
@@ -71,20 +82,21 @@ class Sheet:
 
 
 def normalise_name(text):
-    """Return a sheet or column name as compared: no spaces, full-width brackets, no required-marks."""
-    text = re.sub(r"\s+", "", str(text or ""))
-    text = text.replace("(", "（").replace(")", "）")
-    text = text.replace("（必填）", "").strip("*＊")
-    return text
+    """Return a name as compared: NFKC, no invisible characters or spaces, one kind of bracket, no required-marks."""
+    return name_key(text)
 
 
 def _clean_cell(value):
-    """Return a cell as the importer wants it: text stripped, whole floats as ints, blanks as None."""
+    """Return a cell as the importer wants it: text stripped, whole floats as ints, blanks as None.
+
+    Text that is a spreadsheet error value (``#N/A`` in a CSV export) becomes
+    a CellProblem, as the error cell of an xlsx does.
+    """
     if value is None:
         return None
     if isinstance(value, str):
         value = value.strip()
-        return value or None
+        return xlsx.error_value(value) or value or None
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -99,67 +111,86 @@ def read_upload(data, file_name=""):
             _("文件太大（%(size).1f MB），每次最多 %(max)d MB：请分成几个文件导入。")
             % {"size": len(data) / 1024 / 1024, "max": MAX_FILE_BYTES // 1024 // 1024}
         )
+    # What the file is comes from its content, never from its name.
     lower = file_name.lower()
+    stem = re.sub(r"\.(csv|txt|tsv|xls|html?|xml)$", "", file_name.rsplit("/", 1)[-1], flags=re.IGNORECASE)
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise Rejected(_("这是旧版 Excel（.xls）文件：请在 Excel 或 WPS 中“另存为”.xlsx 格式后再导入。"))
+    kind = markup.kind_of(data)
+    if kind is not None:
+        return _read_markup(kind, data, stem)
     if lower.endswith((".xlsx", ".xlsm")):
         raise Rejected(_("文件扩展名是 .xlsx，但内容不是 Excel 文件：文件可能已损坏，请重新保存后再导入。"))
-    stem = re.sub(r"\.(csv|txt|tsv)$", "", file_name.rsplit("/", 1)[-1], flags=re.IGNORECASE)
     return [Sheet(name=stem, rows=_read_csv(data))]
 
 
-def _read_xlsx(data):
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    # A damaged XML part (ParseError is a SyntaxError) or a bad zip member shows up on load or, in
-    # read-only mode, only when the rows are read: both are the clerk's file, not a server error.
-    damaged = (
-        zipfile.BadZipFile,
-        zlib.error,
-        SyntaxError,
-        InvalidFileException,
-        KeyError,
-        OSError,
-        ValueError,
-        TypeError,
-    )
-    cannot_open = _("无法打开这个 Excel 文件：文件可能已损坏，或不是 .xlsx 格式，请重新保存后再导入。")
+def _read_markup(kind, data, stem):
+    """Read the table of a web page or an Excel 2003 XML sheet that a system exported as ".xls"."""
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except damaged:
-        raise Rejected(cannot_open) from None
-    try:
-        return _xlsx_sheets(book)
-    except damaged:
-        raise Rejected(cannot_open) from None
-    finally:
-        book.close()
-
-
-def _xlsx_sheets(book):
-    """Return the sheets of an open workbook, row by row (read-only mode reads the XML here)."""
-    if len(book.worksheets) > MAX_SHEETS:
+        if kind == "html":
+            cells, merged = markup.read_html(data, xlsx.MAX_CELLS)
+            return [_sheet_of_cells(stem, cells, merged=merged)]
+        return [
+            _sheet_of_cells(name, cells, merged=merged)
+            for name, cells, merged in markup.read_xml2003(data, xlsx.MAX_CELLS)
+        ]
+    except OverflowError:
         raise Rejected(
-            _("工作簿有 %(count)d 个工作表，最多 %(max)d 个。") % {"count": len(book.worksheets), "max": MAX_SHEETS}
-        )
-    sheets = []
-    for worksheet in book.worksheets:
-        sheet = Sheet(name=worksheet.title)
-        for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
-            if number > MAX_PHYSICAL_ROWS:
-                raise Rejected(
-                    _("工作表「%(sheet)s」超过 %(max)d 行（含空行）：请删除表格下方多余的空行，或分批导入。")
-                    % {"sheet": worksheet.title, "max": MAX_PHYSICAL_ROWS}
-                )
-            cells = [_clean_cell(v) for v in values]
-            while cells and cells[-1] is None:
-                cells.pop()
-            sheet.rows.append((number, cells))
-        sheets.append(sheet)
-    return sheets
+            _("文件中有内容的单元格超过 %(max)d 个：请分成几个文件导入。") % {"max": xlsx.MAX_CELLS}
+        ) from None
+    except (ParseError, ValueError):
+        what = _("网页（HTML）表格") if kind == "html" else _("Excel 2003 XML 表格")
+        raise Rejected(
+            _("这个文件其实是%(what)s，但无法读出其中的表格：请在 Excel 或 WPS 中打开，“另存为”.xlsx 格式后再导入。")
+            % {"what": what}
+        ) from None
+
+
+def _read_xlsx(data):
+    with contextlib.suppress(zipfile.BadZipFile):
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        if "mimetype" in names or "content.xml" in names:
+            raise Rejected(_("这是 LibreOffice 或 WPS 的 .ods 表格：请“另存为”Excel（.xlsx）格式后再导入。"))
+        if "word/document.xml" in names or "ppt/presentation.xml" in names:
+            raise Rejected(_("这是 Word 或 PowerPoint 文件，不是表格：请上传 Excel（.xlsx）或 CSV 文件。"))
+    # A damaged XML part or zip member is the clerk's file, not a server error.
+    damaged = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, IndexError, OSError, ValueError, EOFError)
+    try:
+        read = xlsx.read(data)
+    except xlsx.TooMuch as too_much:
+        raise Rejected(str(too_much)) from None
+    except damaged:
+        raise Rejected(_("无法打开这个 Excel 文件：文件可能已损坏，或不是 .xlsx 格式，请重新保存后再导入。")) from None
+    if len(read) > MAX_SHEETS:
+        raise Rejected(_("工作簿有 %(count)d 个工作表，最多 %(max)d 个。") % {"count": len(read), "max": MAX_SHEETS})
+    return [_sheet_of_cells(s.name, s.cells, hidden=s.hidden, merged=s.merged) for s in read]
+
+
+def _sheet_of_cells(name, cells, hidden=False, merged=None):
+    """Return a Sheet from {(row number, column index): value}; refuse values outside the rows and columns read."""
+    by_row = {}
+    for (row, column), value in cells.items():
+        if row > MAX_PHYSICAL_ROWS:
+            raise Rejected(
+                _("工作表「%(sheet)s」超过 %(max)d 行（含空行）：请删除表格下方多余的空行，或分批导入。")
+                % {"sheet": name, "max": MAX_PHYSICAL_ROWS}
+            )
+        if column >= MAX_COLUMNS:
+            raise Rejected(
+                _("工作表「%(sheet)s」的 %(cell)s 格有内容，超出了 %(max)d 列：请删除表格右侧多余的列后再导入。")
+                % {"sheet": name, "cell": f"{xlsx.column_letters(column)}{row}", "max": MAX_COLUMNS}
+            )
+        by_row.setdefault(row, {})[column] = value
+    rows = []
+    for number in sorted(by_row):
+        values = by_row[number]
+        row = [_clean_cell(values.get(i)) for i in range(max(values) + 1)]
+        while row and row[-1] is None:
+            row.pop()
+        rows.append((number, row))
+    return Sheet(name=name, rows=rows, hidden=hidden, merged=dict(merged or {}))
 
 
 def _decode_text(data):
@@ -270,11 +301,13 @@ def find_header(sheet, expected, required):
 
 
 def data_rows(sheet, header):
-    """Yield (row number, {column name: cell}) for the non-empty rows below the header."""
+    """Yield (row number, {column name: cell}, {column name: merged range}) for the non-empty rows below the header."""
     for number, cells in sheet.rows:
         if number <= header.row_number or not any(c is not None for c in cells):
             continue
-        yield number, {name: (cells[i] if i < len(cells) else None) for i, name in header.columns.items()}
+        values = {name: (cells[i] if i < len(cells) else None) for i, name in header.columns.items()}
+        merged = {name: sheet.merged[(number, i)] for i, name in header.columns.items() if (number, i) in sheet.merged}
+        yield number, values, merged
 
 
 # --- writing ----------------------------------------------------------------

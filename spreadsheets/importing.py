@@ -42,7 +42,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from portal import checking, history, scoping
 from portal.codes import codes_ensure_for_township
-from spreadsheets.columns import Columns, comparable, is_blank
+from portal.text import clean_field_value
+from spreadsheets.columns import Columns, comparable, is_blank, lost_zeros
 from spreadsheets.constraints import check_constraint, condition_field
 from spreadsheets.files import (
     EXPLANATION_SHEET,
@@ -53,6 +54,7 @@ from spreadsheets.files import (
     normalise_name,
     read_upload,
 )
+from spreadsheets.xlsx import CellProblem
 
 NEW, UPDATE, SKIP, ERROR, DELETE = "new", "update", "skip", "error", "delete"
 STATUS_LABELS = {NEW: "新增", UPDATE: "修改", SKIP: "无变化", ERROR: "错误", DELETE: "删除"}
@@ -74,6 +76,12 @@ class ImportContext:
         if lookup.name not in self._tables:
             self._tables[lookup.name] = lookup.load(self)
         return self._tables[lookup.name]
+
+    def cache(self, key, build):
+        """Return what ``build()`` returns, built once per import (an index over a lookup table)."""
+        if key not in self._tables:
+            self._tables[key] = build()
+        return self._tables[key]
 
     def remember(self, lookup, obj):
         table = self.table(lookup)
@@ -284,8 +292,15 @@ class SheetResource(Columns):
             )
             return report
         self.prepare(ctx)
-        for index, (number, raw) in enumerate(rows, start=1):
-            report.rows.append(self.validate_row(number, {by_column[c]: v for c, v in raw.items()}, ctx))
+        for index, (number, raw, merged) in enumerate(rows, start=1):
+            row = self.validate_row(number, {by_column[c]: v for c, v in raw.items()}, ctx)
+            row.errors = [
+                (column, message + _("（这一格的值来自合并单元格 %(range)s。）") % {"range": merged[column]})
+                if column in merged
+                else (column, message)
+                for column, message in row.errors
+            ]
+            report.rows.append(row)
             if progress is not None:
                 progress(sheet.name, _("检查"), index, len(rows))
         self.finish(report, ctx)
@@ -296,8 +311,14 @@ class SheetResource(Columns):
         for name, f in self.ordered_fields():
             if name not in raw:
                 continue
+            if isinstance(raw[name], CellProblem):
+                row.error(f.column_name, raw[name].message())  # never a blank that overwrites a stored value
+                continue
             try:
-                values[name] = self.default_for(name, f.widget.clean(raw[name], row=values, context=ctx))
+                value = f.widget.clean(raw[name], row=values, context=ctx)
+                if isinstance(value, str) and self.model_field(name) is not None:
+                    value = clean_field_value(self.model_field(name), value)  # as an admin form stores it
+                values[name] = self.default_for(name, value)
             except ValueError as error:
                 row.error(f.column_name, error)
         return values
@@ -326,6 +347,9 @@ class SheetResource(Columns):
         if row.errors:
             return row
         self.check_values(values, row, ctx)
+        if row.errors:
+            return row
+        self.restore_leading_zeros(raw, values, row, ctx)
         if row.errors:
             return row
         key = self.row_key(values, ctx)
@@ -369,6 +393,19 @@ class SheetResource(Columns):
         if not row.errors and row.status == NEW:
             self.remember(instance, ctx)
         return row
+
+    def restore_leading_zeros(self, raw, values, row, ctx):
+        """Match a code a spreadsheet turned into a number (1 for 001) to the stored code, rather than add a row."""
+        if self.lookup is None or len(self.key_fields) != 1:
+            return
+        name = self.key_fields[0]
+        if not isinstance(raw.get(name), int) or ctx.table(self.lookup).get(self.row_key(values, ctx)) is not None:
+            return
+        padded = self.lookup.padded(ctx, raw[name])
+        if len(padded) == 1:
+            values[name] = getattr(padded[0], self.model_field(name).name)
+        elif padded:
+            row.error(self.column(name), lost_zeros(raw[name], [self.lookup.label(o) for o in padded]))
 
     def check_values(self, values, row, ctx):
         """Check the cleaned values across columns before the row is matched (subclasses)."""
@@ -642,7 +679,16 @@ def match_sheets(sheets, resource_classes, chosen=None):
     ignored.
     """
     known = {normalise_name(cls.sheet_name): cls for cls in resource_classes}
-    content = [s for s in sheets if normalise_name(s.name) != EXPLANATION_SHEET and not s.is_empty]
+    hidden = [s.name for s in sheets if s.hidden and normalise_name(s.name) in known and not s.is_empty]
+    if hidden:
+        raise Rejected(
+            _(
+                "工作表%(sheets)s是隐藏的：导入的内容必须是看得见的。请在表格软件中取消隐藏、核对后再导入，或删除这些工作表。"
+            )
+            % {"sheets": "、".join(f"「{name}」" for name in hidden)}
+        )
+    # Other hidden sheets are a workbook's helpers (the lookup table behind a VLOOKUP, our drop-down values).
+    content = [s for s in sheets if normalise_name(s.name) != EXPLANATION_SHEET and not s.is_empty and not s.hidden]
     if not content:
         raise Rejected(_("文件中没有数据。"))
 
