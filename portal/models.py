@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.scoping import Ownership, RestrictedQuerySet
+from portal.text import clean_field_value
 from portal.validators import not_in_the_future, phone_validator
 
 
@@ -59,6 +60,16 @@ class TrackedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        # Names, codes and phones as people read them (NFKC, no zero-width characters, single spaces,
+        # phones in one canonical form) before they are validated and stored: every admin form and
+        # the spreadsheet import store the same text (see portal.text.clean_field_value).
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname)
+            if isinstance(value, str):
+                setattr(self, field.attname, clean_field_value(field, value))
+        super().clean_fields(exclude=exclude)
 
 
 def content_version_fields():

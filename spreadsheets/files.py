@@ -97,7 +97,7 @@ def _clean_cell(value):
     if isinstance(value, str):
         value = value.strip()
         return xlsx.error_value(value) or value or None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:  # beyond, digits were lost
         return int(value)
     return value
 
@@ -216,9 +216,11 @@ def _read_csv(data):
         text = _decode_text(data)
     except UnicodeDecodeError:
         raise Rejected(_("CSV 文件的文字编码有误：请重新保存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入。")) from None
-    # Excel's "Unicode 文本" is tab-separated; title rows above the header have neither.
+    # The separator is what the text uses, whatever the file is called: Excel's "Unicode 文本" is
+    # tab-separated, a European Excel writes semicolons, a Chinese one commas. Title rows above the
+    # header have none.
     sample = [line for line in text.splitlines()[: HEADER_SEARCH_ROWS * 2] if line.strip()]
-    delimiter = "\t" if sum(line.count("\t") for line in sample) > sum(line.count(",") for line in sample) else ","
+    delimiter = max((",", "\t", ";"), key=lambda d: (sum(line.count(d) for line in sample), d == ","))
     rows = []
     try:
         for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):

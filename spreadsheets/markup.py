@@ -142,7 +142,7 @@ def read_xml2003(data, max_cells):
             kind = data_element.get(ns + "Type") if data_element is not None else None
             if value and kind == "Number":
                 number = float(value)
-                value = int(number) if number.is_integer() else number
+                value = int(number) if number.is_integer() and abs(number) < 1e15 else number
             elif value and kind == "DateTime":
                 value = datetime.datetime.fromisoformat(value[:19])
             elif value and kind == "Error":

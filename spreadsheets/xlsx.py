@@ -307,7 +307,7 @@ class Reader:
             converted = _from_serial(number, self.date1904)
             if converted is not None:
                 return converted
-        return int(number) if number.is_integer() else number
+        return int(number) if number.is_integer() and abs(number) < 1e15 else number
 
 
 def _spread_merges(cells, merges):
