@@ -29,6 +29,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -42,12 +43,13 @@ from spreadsheets import markup, xlsx
 # rows) is refused with a message asking to split it.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-MAX_COLUMNS = 80
-MAX_SHEETS = 20
+MAX_COLUMNS = xlsx.MAX_COLUMNS
+MAX_SHEETS = xlsx.MAX_SHEETS
 # Formatted but empty rows at the bottom of a sheet are common; beyond this many
 # physical rows we stop reading rather than walk a million empty ones.
 MAX_PHYSICAL_ROWS = 50000
 HEADER_SEARCH_ROWS = 5
+MAX_CSV_FIELDS = 16384  # Excel's last column: a line with more fields was not saved by a spreadsheet
 
 EXPLANATION_SHEET = "填写说明"
 
@@ -156,7 +158,17 @@ def _read_xlsx(data):
         if "word/document.xml" in names or "ppt/presentation.xml" in names:
             raise Rejected(_("这是 Word 或 PowerPoint 文件，不是表格：请上传 Excel（.xlsx）或 CSV 文件。"))
     # A damaged XML part or zip member is the clerk's file, not a server error.
-    damaged = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, IndexError, OSError, ValueError, EOFError)
+    damaged = (
+        zipfile.BadZipFile,
+        zlib.error,
+        ParseError,
+        ExpatError,
+        KeyError,
+        IndexError,
+        OSError,
+        ValueError,
+        EOFError,
+    )
     try:
         read = xlsx.read(data)
     except xlsx.TooMuch as too_much:
@@ -221,14 +233,25 @@ def _read_csv(data):
     # header have none.
     sample = [line for line in text.splitlines()[: HEADER_SEARCH_ROWS * 2] if line.strip()]
     delimiter = max((",", "\t", ";"), key=lambda d: (sum(line.count(d) for line in sample), d == ","))
-    rows = []
+    rows, count = [], 0
     try:
         for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             if number > MAX_PHYSICAL_ROWS:
                 raise Rejected(_("CSV 文件超过 %(max)d 行：请分批导入。") % {"max": MAX_PHYSICAL_ROWS})
+            if len(values) > MAX_CSV_FIELDS:
+                raise Rejected(
+                    _(
+                        "CSV 文件第%(row)d行有 %(count)d 列，超过了表格软件的上限 %(max)d 列："
+                        "这不像一份清单，请检查文件。"
+                    )
+                    % {"row": number, "count": len(values), "max": MAX_CSV_FIELDS}
+                )
             cells = [_clean_cell(v) for v in values]
             while cells and cells[-1] is None:
                 cells.pop()
+            count += sum(1 for c in cells if c is not None)
+            if count > xlsx.MAX_CELLS:
+                raise Rejected(_("文件中有内容的单元格超过 %(max)d 个：请分成几个文件导入。") % {"max": xlsx.MAX_CELLS})
             rows.append((number, cells))
     except csv.Error as error:
         raise Rejected(

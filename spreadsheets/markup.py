@@ -86,7 +86,7 @@ class _Tables(html.parser.HTMLParser):
             value = re.sub(r"[ \t\r\n]+", " ", "".join(self.text)).strip() or None
             rows, columns = self.span
             for r in range(self.row, self.row + min(rows, 1000)):
-                for c in range(self.column, self.column + min(columns, 100)):
+                for c in range(self.column, self.column + min(columns, 80)):
                     self.cells[(r, c)] = value
                     if (r, c) != (self.row, self.column) and value is not None:
                         self.merged[(r, c)] = _range(self.row, self.column, rows, columns)
@@ -151,11 +151,11 @@ def read_xml2003(data, max_cells):
             down = int(element.get(ns + "MergeDown") or 0)
             if value:
                 for r in range(row, row + min(down, 1000) + 1):
-                    for c in range(column, column + min(across, 100) + 1):
+                    for c in range(column, column + min(across, 80) + 1):
                         cells[(r, c - 1)] = value
                         if (r, c) != (row, column):
                             merged[(r, c - 1)] = _range(row, column - 1, down + 1, across + 1)
-                count += 1
+                        count += 1
                 if count > max_cells:
                     raise OverflowError
             column += across

@@ -23,6 +23,7 @@ holding values. Memory stays proportional to the values kept (at most
 MAX_CELLS of them), not to the size of the XML.
 """
 
+import bisect
 import datetime
 import io
 import posixpath
@@ -30,12 +31,17 @@ import re
 import zipfile
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError, iterparse
+from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
-MAX_PART_BYTES = 40 * 1024 * 1024  # decompressed XML of one part (a 5,000 × 80 list is about 30 MB)
-MAX_CELLS = 400_000  # cells holding a value, in the whole workbook
-MAX_CELL_ELEMENTS = 1_000_000  # cells in the XML, formatted-but-empty ones included
+MAX_PART_BYTES = 32 * 1024 * 1024  # decompressed XML of one part (a 5,000-row item list is about 15 MB)
+MAX_SMALL_PART_BYTES = 8 * 1024 * 1024  # the workbook, its relationships and styles (read as a tree)
+MAX_CELLS = 250_000  # cells holding a value, merged cells filled in included (5,000 rows × 50 columns)
+MAX_CELL_TEXT = 32_767  # characters in one cell: Excel's own limit
+MAX_SHEETS = 20
+MAX_COLUMNS = 80
+MAX_CELL_ELEMENTS = 500_000  # cells in the XML, formatted-but-empty ones included
 MAX_MERGED_RANGES = 20_000
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -151,7 +157,7 @@ class Reader:
 
     def _parts(self, name, label=None):
         raw = self.zip.open(name)
-        return iterparse(_Bounded(raw, MAX_PART_BYTES, label or name), events=("end",))
+        return iterparse(_Bounded(raw, MAX_SMALL_PART_BYTES, label or name), events=("end",))
 
     def _rels(self, name):
         """Return {relationship id: (part path, relationship type)} of a part."""
@@ -186,34 +192,41 @@ class Reader:
                 self.date1904 = element.get("date1904", "false").lower() in ("1", "true")
         self.strings = self._shared_strings(self._part(rels, "/sharedStrings"))
         self.date_styles = self._date_styles(self._part(rels, "/styles"))
+        if len(entries) > MAX_SHEETS:
+            raise TooMuch(
+                _("工作簿有 %(count)d 个工作表，最多 %(max)d 个。") % {"count": len(entries), "max": MAX_SHEETS}
+            )
         return [self._sheet(name, hidden, path) for name, hidden, path in entries if path in self.names]
 
     def _part(self, rels, suffix):
         return next((path for path, kind in rels.values() if kind.endswith(suffix) and path in self.names), None)
 
+    def _parse(self, path, label, handler):
+        """Stream a part through expat into ``handler`` (no tree is built: memory stays flat)."""
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True
+        parser.StartElementHandler = handler.start
+        parser.EndElementHandler = handler.end
+        parser.CharacterDataHandler = handler.characters
+        stream = _Bounded(self.zip.open(path), MAX_PART_BYTES, label)
+        while chunk := stream.read(65536):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+
     def _shared_strings(self, path):
-        strings = []
         if path is None:
-            return strings
-        for _event, element in self._parts(path, _("共享文字")):
-            if _local(element.tag) != "si":
-                continue
-            # The text runs of a string, without its phonetic guide (rPh) runs.
-            parts = [child.text or "" for child in element if _local(child.tag) == "t"]
-            for run in element:
-                if _local(run.tag) == "r":
-                    parts.extend(t.text or "" for t in run if _local(t.tag) == "t")
-            strings.append(unescape("".join(parts)))
-            element.clear()
-            if len(strings) > MAX_CELLS:
-                raise TooMuch(_("文件中的文字超过 %(max)d 条：这不像一份清单，请检查文件。") % {"max": MAX_CELLS})
-        return strings
+            return []
+        handler = _StringsHandler()
+        self._parse(path, _("共享文字"), handler)
+        return handler.strings
 
     def _date_styles(self, path):
         if path is None:
             return set()
         custom, formats, in_xfs = {}, [], False
-        for event, element in iterparse(_Bounded(self.zip.open(path), MAX_PART_BYTES, path), events=("start", "end")):
+        for event, element in iterparse(
+            _Bounded(self.zip.open(path), MAX_SMALL_PART_BYTES, path), events=("start", "end")
+        ):
             tag = _local(element.tag)
             if tag == "cellXfs":
                 in_xfs = event == "start"
@@ -228,69 +241,73 @@ class Reader:
         }
 
     def _sheet(self, name, hidden, path):
-        cells, merges = {}, []
-        row_number, column, sheet_data = 0, -1, None
-        for event, element in iterparse(
-            _Bounded(self.zip.open(path), MAX_PART_BYTES, _("工作表「%(sheet)s」") % {"sheet": name}),
-            events=("start", "end"),
-        ):
-            tag = _local(element.tag)
-            if event == "start":
-                if tag == "row":
-                    row_number = int(element.get("r") or row_number + 1)
-                    column = -1
-                elif tag == "sheetData":
-                    sheet_data = element
-                continue
-            if tag == "c":
-                self.element_count += 1
-                if self.element_count > MAX_CELL_ELEMENTS:
-                    raise TooMuch(
-                        _("文件中的单元格超过 %(max)d 个（含只设了格式的空单元格）：请删除多余的行和列，或分批导入。")
-                        % {"max": MAX_CELL_ELEMENTS}
-                    )
-                ref = _REF.match(element.get("r") or "")
-                if ref:
-                    column, row_number = column_index(ref.group(1)), int(ref.group(2))
-                else:
-                    column += 1
-                value = self._value(element)
-                element.clear()
-                if value is not None:
-                    self.cell_count += 1
-                    if self.cell_count > MAX_CELLS:
-                        raise TooMuch(
-                            _("文件中有内容的单元格超过 %(max)d 个：这不像一份清单，请分成几个文件导入。")
-                            % {"max": MAX_CELLS}
-                        )
-                    cells[(row_number, column)] = value
-            elif tag == "row":
-                sheet_data.clear()  # the rows read so far: memory stays flat however many rows there are
-                self.element_count += 1
-            elif tag == "mergeCell":
-                merges.append(element.get("ref", ""))
-                if len(merges) > MAX_MERGED_RANGES:
-                    raise TooMuch(_("工作表「%(sheet)s」的合并单元格太多。") % {"sheet": name})
-            elif tag == "sheetData":
-                element.clear()
-        return XlsxSheet(name=name, hidden=hidden, cells=cells, merged=_spread_merges(cells, merges))
+        handler = _SheetHandler(self, name)
+        self._parse(path, _("工作表「%(sheet)s」") % {"sheet": name}, handler)
+        cells = handler.cells
+        return XlsxSheet(name=name, hidden=hidden, cells=cells, merged=self._spread_merges(cells, handler.merges))
 
-    def _value(self, cell):
-        kind = cell.get("t", "n")
-        formula = value = inline = None
-        for child in cell:
-            tag = _local(child.tag)
-            if tag == "f":
-                formula = child.text or ""
-            elif tag == "v":
-                value = child.text
-            elif tag == "is":
-                inline = "".join(t.text or "" for t in child.iter() if _local(t.tag) == "t")
+    def count_cell(self, has_value):
+        """Count one cell of the XML (and one holding a value); raise TooMuch past the bounds."""
+        self.element_count += 1
+        if self.element_count > MAX_CELL_ELEMENTS:
+            raise TooMuch(
+                _("文件中的单元格超过 %(max)d 个（含只设了格式的空单元格）：请删除多余的行和列，或分批导入。")
+                % {"max": MAX_CELL_ELEMENTS}
+            )
+        if has_value:
+            self.cell_count += 1
+            if self.cell_count > MAX_CELLS:
+                raise TooMuch(
+                    _("文件中有内容的单元格超过 %(max)d 个：这不像一份清单，请分成几个文件导入。") % {"max": MAX_CELLS}
+                )
+
+    def _spread_merges(self, cells, merges):
+        """Give each merged range's value to the cells it covers, on rows that hold something; return those cells.
+
+        A merge over otherwise empty rows is one cell to the eye and adds no
+        row. Filled cells count against MAX_CELLS like any other, so a merge
+        over a million rows costs no more than the rows that are there.
+        """
+        filled = {}
+        rows = sorted({r for r, _c in cells})
+        for ref in merges:
+            start, _sep, end = ref.partition(":")
+            first, last = _REF.match(start), _REF.match(end or start)
+            if not first or not last:
+                continue
+            top, left = int(first.group(2)), column_index(first.group(1))
+            bottom, right = int(last.group(2)), min(column_index(last.group(1)), MAX_COLUMNS - 1)
+            value = cells.get((top, left))
+            if value is None:
+                continue
+            for row in rows[bisect.bisect_left(rows, top) : bisect.bisect_right(rows, bottom)]:
+                for column in range(left, right + 1):
+                    if (row, column) not in cells:
+                        cells[(row, column)] = value
+                        filled[(row, column)] = ref
+                        self.cell_count += 1
+                if self.cell_count > MAX_CELLS:
+                    raise TooMuch(
+                        _("文件中有内容的单元格（含合并单元格覆盖的）超过 %(max)d 个：请分成几个文件导入。")
+                        % {"max": MAX_CELLS}
+                    )
+        return filled
+
+    def _text(self, text):
+        if len(text) > MAX_CELL_TEXT:
+            raise TooMuch(
+                _("有一格的文字超过 %(max)d 个字（Excel 的上限）：这不像一份清单，请检查文件。")
+                % {"max": MAX_CELL_TEXT}
+            )
+        return unescape(text)
+
+    def value(self, kind, style, formula, value, inline):
+        """Return what a cell holds, from its type, style, formula, cached value and inline text."""
         if kind == "inlineStr":
-            return unescape(inline or "") if inline is not None else None
+            return unescape(inline) if inline is not None else None
         if kind == "e":
             return CellProblem("error", value or "#N/A")
-        if value is None or value == "":
+        if not value:
             if formula is not None and kind != "str":
                 return CellProblem("no_result", formula)
             return None
@@ -303,35 +320,118 @@ class Reader:
         if kind == "d":
             return _iso_date(value)
         number = float(value)
-        if int(cell.get("s", "0") or 0) in self.date_styles:
+        if int(style or 0) in self.date_styles:
             converted = _from_serial(number, self.date1904)
             if converted is not None:
                 return converted
         return int(number) if number.is_integer() and abs(number) < 1e15 else number
 
 
-def _spread_merges(cells, merges):
-    """Give each merged range's value to the cells it covers (on rows that hold something); return what was filled."""
-    filled = {}
-    rows = {r for r, _c in cells}
-    for ref in merges:
-        start, _sep, end = ref.partition(":")
-        first, last = _REF.match(start), _REF.match(end or start)
-        if not first or not last:
-            continue
-        top, left = int(first.group(2)), column_index(first.group(1))
-        bottom, right = int(last.group(2)), column_index(last.group(1))
-        value = cells.get((top, left))
-        if value is None:
-            continue
-        for row in range(top, bottom + 1):
-            if row not in rows:
-                continue  # a merge over otherwise empty rows is one cell to the eye
-            for column in range(left, min(right, left + 200) + 1):
-                if (row, column) != (top, left) and (row, column) not in cells:
-                    cells[(row, column)] = value
-                    filled[(row, column)] = ref
-    return filled
+class _Text:
+    """Collect the text of the elements a handler asks for, refusing a cell longer than Excel allows."""
+
+    def __init__(self):
+        self.parts = None
+        self.length = 0
+
+    def open(self):
+        self.parts, self.length = [], 0
+
+    def characters(self, data):
+        if self.parts is not None:
+            self.length += len(data)
+            if self.length > MAX_CELL_TEXT:
+                raise TooMuch(
+                    _("有一格的文字超过 %(max)d 个字（Excel 的上限）：这不像一份清单，请检查文件。")
+                    % {"max": MAX_CELL_TEXT}
+                )
+            self.parts.append(data)
+
+    def close(self):
+        text, self.parts = "".join(self.parts or ()), None
+        return text
+
+
+class _StringsHandler(_Text):
+    """The shared strings: each ``si``'s text runs, without its phonetic guide (``rPh``) runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.strings, self.runs, self.phonetic = [], None, 0
+
+    def start(self, name, attrs):
+        tag = name.rpartition(" ")[2]
+        if tag == "si":
+            self.runs = []
+        elif tag == "rPh":
+            self.phonetic += 1
+        elif tag == "t" and self.runs is not None and not self.phonetic:
+            self.open()
+
+    def end(self, name):
+        tag = name.rpartition(" ")[2]
+        if tag == "t" and self.parts is not None:
+            self.runs.append(self.close())
+        elif tag == "rPh":
+            self.phonetic -= 1
+        elif tag == "si":
+            self.strings.append(unescape("".join(self.runs)))
+            self.runs = None
+            if len(self.strings) > MAX_CELLS:
+                raise TooMuch(_("文件中的文字超过 %(max)d 条：这不像一份清单，请检查文件。") % {"max": MAX_CELLS})
+
+
+class _SheetHandler(_Text):
+    """A worksheet's cells and merged ranges, read as the XML streams past."""
+
+    def __init__(self, reader, name):
+        super().__init__()
+        self.reader, self.name = reader, name
+        self.cells, self.merges = {}, []
+        self.row, self.column = 0, -1
+        self.cell = None  # [type, style, formula, value, inline runs] of the open cell
+
+    def start(self, name, attrs):
+        tag = name.rpartition(" ")[2]
+        if tag == "c":
+            ref = _REF.match(attrs.get("r") or "")
+            if ref:
+                self.column, self.row = column_index(ref.group(1)), int(ref.group(2))
+            else:
+                self.column += 1
+            self.cell = [attrs.get("t", "n"), attrs.get("s"), None, None, None]
+        elif self.cell is not None and tag in ("v", "f"):
+            self.open()
+        elif self.cell is not None and tag == "is":
+            self.cell[4] = []
+        elif self.cell is not None and tag == "t" and self.cell[4] is not None:
+            self.open()
+        elif tag == "row":
+            self.row = int(attrs.get("r") or self.row + 1)
+            self.column = -1
+            self.reader.count_cell(False)
+        elif tag == "mergeCell":
+            self.merges.append(attrs.get("ref", ""))
+            if len(self.merges) > MAX_MERGED_RANGES:
+                raise TooMuch(_("工作表「%(sheet)s」的合并单元格太多。") % {"sheet": self.name})
+
+    def end(self, name):
+        tag = name.rpartition(" ")[2]
+        if self.cell is None:
+            return
+        if tag == "v" and self.parts is not None:
+            self.cell[3] = self.close()
+        elif tag == "f" and self.parts is not None:
+            self.cell[2] = self.close()
+        elif tag == "t" and self.parts is not None:
+            self.cell[4].append(self.close())
+        elif tag == "c":
+            kind, style, formula, value, inline = self.cell
+            self.cell = None
+            value = self.reader.value(kind, style, formula, value, "".join(inline) if inline is not None else None)
+            self.reader.count_cell(value is not None)
+            if value is not None:
+                self.cells[(self.row, self.column)] = value
 
 
 def _is_date_format(code):
