@@ -41,6 +41,7 @@ from django.utils.timezone import localdate
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
+from import_export.forms import SelectableFieldsExportForm
 
 from portal import scoping
 from portal.models import Township
@@ -126,6 +127,22 @@ class SpreadsheetImportForm(forms.Form):
         return self.fixed_township or self.cleaned_data.get("township")
 
 
+class ClerkExportForm(SelectableFieldsExportForm):
+    """django-import-export's export form in Chinese: columns by their Chinese names, xlsx chosen first."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.fields["format"].choices = [c for c in self.fields["format"].choices if c[0] != ""]  # no "---"
+        self.fields["format"].initial = "0"  # ClerkXLSX
+        self.fields["format"].label = _("文件格式")
+        self.fields["resource"].label = _("清单")
+        for resource in resources:
+            for name in resource().get_export_order():
+                field = self.fields.get(self.create_boolean_field_name(resource, name))
+                if field is not None:
+                    field.label = resource.fields[name].column_name
+
+
 class SpreadsheetAdminMixin(ExportMixin):
     """Import (with preview), export and a blank template for an admin whose lists clerks keep in spreadsheets."""
 
@@ -133,6 +150,8 @@ class SpreadsheetAdminMixin(ExportMixin):
     to_encoding = "utf-8-sig"  # Excel opens a CSV with a BOM as UTF-8; without, as the local code page
     import_export_change_list_template = "admin/spreadsheets/change_list.html"
     import_template_name = "admin/spreadsheets/import.html"
+    export_template_name = "admin/spreadsheets/export.html"
+    export_form_class = ClerkExportForm
 
     def get_import_resource_classes(self, request):
         """Return the lists this admin imports (the same as it exports)."""
@@ -212,7 +231,9 @@ class SpreadsheetAdminMixin(ExportMixin):
         if not (self.has_import_permission(request) or self.has_view_permission(request)):
             raise PermissionDenied
         resources = self.get_import_resource_classes(request)
-        response = HttpResponse(template_workbook(resources), content_type=XLSX_TYPE)
+        # A clerk's template offers their township's offices, posts and villages in drop-downs.
+        township = self.fixed_import_township(request) if self.may_import_somewhere(request) else None
+        response = HttpResponse(template_workbook(resources, township=township), content_type=XLSX_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, f"{resources[0].sheet_name}导入模板.xlsx")
         return response
 
@@ -274,6 +295,7 @@ class SpreadsheetAdminMixin(ExportMixin):
                     "township": township.pk,
                     "resource": index,
                     "user": request.user.pk,
+                    "list": self.model._meta.label,  # confirmed only on this list's confirm address
                 },
                 salt=TOKEN_SALT,
             )
@@ -296,6 +318,9 @@ class SpreadsheetAdminMixin(ExportMixin):
             return HttpResponseRedirect(import_url)
         if payload["user"] != request.user.pk:
             raise PermissionDenied
+        if payload.get("list") != self.model._meta.label:
+            messages.error(request, _g("这个预览是为另一个清单做的，不能在这里确认：请在这里重新上传文件。"))
+            return HttpResponseRedirect(import_url)
         township = self.import_townships(request).filter(pk=payload["township"]).first()
         if township is None:
             raise PermissionDenied

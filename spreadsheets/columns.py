@@ -561,9 +561,37 @@ GENERAL_NOTES = (
 )
 
 
+# Lookups whose names a template offers in a drop-down: the township's own offices, posts, villages,
+# staff and windows, and the county's departments and the categories (a fixed set for the clerk).
+DROPDOWN_LOOKUPS = {"offices", "posts", "villages", "staff", "windows", "departments", "categories"}
+
+
+def _township_names(township):
+    """Return a function giving the names a single-reference column may take in ``township`` (or None)."""
+    if township is None:
+        return lambda widget: None
+    from spreadsheets.importing import ImportContext  # the engine loads the tables as an import would
+
+    context = ImportContext(township)
+
+    def names(widget):
+        lookup = getattr(widget, "lookup", None)
+        if type(widget) is not LookupWidget or lookup is None or lookup.name not in DROPDOWN_LOOKUPS:
+            return None
+        return list(dict.fromkeys(str(lookup.label(obj)) for obj in context.table(lookup).values())) or None
+
+    return names
+
+
 def template_workbook(resource_classes, township=None):
-    """Return the blank template (xlsx bytes): a sheet per list with one example row, and a 填写说明 sheet."""
+    """Return the blank template (xlsx bytes): a sheet per list with one example row, and a 填写说明 sheet.
+
+    Every column with a fixed set of values has a drop-down; given the
+    township, so do the columns naming its offices, posts, villages, staff,
+    windows and the county's departments.
+    """
     specs, notes = [], [["工作表", "列名", "是否必填", "含义", "可填写的值 / 格式"]]
+    names = _township_names(township)
     for cls in resource_classes:
         resource = cls(township=township)
         ordered = resource.ordered_fields()
@@ -572,8 +600,9 @@ def template_workbook(resource_classes, township=None):
         comments, choices, required = {}, {}, set()
         for name, f in ordered:
             comments[f.column_name] = f"{resource.requirement(name)}。{resource.help_for(name)}"
-            if f.widget.allowed():
-                choices[f.column_name] = f.widget.allowed()
+            allowed = f.widget.allowed() or names(f.widget)
+            if allowed:
+                choices[f.column_name] = allowed
             if name in resource.key_fields or name in resource.required_fields:
                 required.add(f.column_name)
             notes.append(

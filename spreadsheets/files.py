@@ -25,6 +25,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ HEADER_SEARCH_ROWS = 5
 MAX_CSV_FIELDS = 16384  # Excel's last column: a line with more fields was not saved by a spreadsheet
 
 EXPLANATION_SHEET = "填写说明"
+CHOICES_SHEET = "下拉选项"  # hidden: the values of drop-downs too long to write into the validation itself
 
 
 class Rejected(Exception):
@@ -356,7 +358,29 @@ def _sheet_title(title):
     return re.sub(r"[\\*?:/\[\]]", "-", title or "Sheet1")[:31]
 
 
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NOT_IN_XML = re.compile(r"[\000-\010\013\014\015\016-\037]")
+
+
+def ooxml_text(text):
+    """Return text as an xlsx cell must carry it: ``_xHHHH_`` for what XML drops or cannot hold.
+
+    A carriage return written as is comes back as a line feed (XML
+    normalises line ends), and control characters cannot be written at all;
+    Excel, WPS, LibreOffice and ``spreadsheets.xlsx`` decode ``_x000D_``.
+    Text that looks like an escape is itself escaped (``_x005F_``).
+    """
+    text = _ESCAPED.sub(r"_x005F_\1", text)
+    return _NOT_IN_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def column_width(values):
+    """Return a column width that shows ``values`` (a Chinese character is two wide), between 8 and 50."""
+    widest = 0
+    for value in values:
+        for line in str("" if value is None else value).splitlines() or [""]:
+            widest = max(widest, sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line))
+    return max(8, min(50, widest + 2))
 
 
 def write_workbook(specs, notes=None):
@@ -373,6 +397,7 @@ def write_workbook(specs, notes=None):
 
     book = Workbook()
     book.remove(book.active)
+    choices_sheet, choices_used = None, 0
     header_font = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FFF2CC")
     example_font = Font(italic=True, color="7F7F7F")
@@ -388,14 +413,15 @@ def write_workbook(specs, notes=None):
             if name in spec.comments:
                 cell.comment = Comment(str(spec.comments[name])[:1000], "便民服务门户")
             letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = spec.column_widths.get(name, max(10, min(40, len(name) * 2 + 4)))
+            column = [name] + [r[index - 1] for r in spec.rows[:500] if index - 1 < len(r)]
+            sheet.column_dimensions[letter].width = spec.column_widths.get(name, column_width(column))
         for row_index, values in enumerate(spec.rows, start=2):
             for col_index, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row_index, column=col_index)
                 if isinstance(value, Promise):
                     value = str(value)
                 if isinstance(value, str):
-                    cell.value = _ILLEGAL.sub("", value)
+                    cell.value = ooxml_text(value)
                     cell.data_type = "s"  # never a formula, whatever the text
                     cell.number_format = "@"
                 elif isinstance(value, datetime.date):
@@ -409,8 +435,16 @@ def write_workbook(specs, notes=None):
             if name not in spec.headers or not allowed:
                 continue
             formula = '"' + ",".join(allowed) + '"'
-            if len(formula) > 255 or any("," in a for a in allowed):
-                continue
+            if len(formula) > 255 or any("," in a or '"' in a for a in allowed):
+                # Too long (or with commas) for the validation itself: a column of the hidden sheet.
+                if choices_sheet is None:
+                    choices_sheet = book.create_sheet(CHOICES_SHEET)
+                    choices_sheet.sheet_state = "hidden"
+                choices_used += 1
+                column = get_column_letter(choices_used)
+                for row, value in enumerate(allowed, start=1):
+                    choices_sheet[f"{column}{row}"] = ooxml_text(str(value))
+                formula = f"'{CHOICES_SHEET}'!${column}$1:${column}${len(allowed)}"
             letter = get_column_letter(spec.headers.index(name) + 1)
             validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
             validation.add(f"{letter}2:{letter}{max(MAX_ROWS, len(spec.rows) + 1)}")
@@ -419,7 +453,7 @@ def write_workbook(specs, notes=None):
     if notes is not None:
         sheet = book.create_sheet(EXPLANATION_SHEET)
         for values in notes:
-            sheet.append([_ILLEGAL.sub("", str(v)) if isinstance(v, str | Promise) else v for v in values])
+            sheet.append([ooxml_text(str(v)) if isinstance(v, str | Promise) else v for v in values])
         for letter, width in zip("ABCDE", (14, 18, 12, 50, 50), strict=True):
             sheet.column_dimensions[letter].width = width
         for cell in sheet[1]:

@@ -46,6 +46,7 @@ from portal.text import clean_field_value
 from spreadsheets.columns import Columns, comparable, is_blank, lost_zeros
 from spreadsheets.constraints import check_constraint, condition_field
 from spreadsheets.files import (
+    CHOICES_SHEET,
     EXPLANATION_SHEET,
     MAX_ROWS,
     Rejected,
@@ -688,7 +689,8 @@ def match_sheets(sheets, resource_classes, chosen=None):
             % {"sheets": "、".join(f"「{name}」" for name in hidden)}
         )
     # Other hidden sheets are a workbook's helpers (the lookup table behind a VLOOKUP, our drop-down values).
-    content = [s for s in sheets if normalise_name(s.name) != EXPLANATION_SHEET and not s.is_empty and not s.hidden]
+    ignored = {EXPLANATION_SHEET, CHOICES_SHEET}
+    content = [s for s in sheets if normalise_name(s.name) not in ignored and not s.is_empty and not s.hidden]
     if not content:
         raise Rejected(_("文件中没有数据。"))
 

@@ -180,6 +180,20 @@ def _gap_columns(gap):
     )
 
 
+def _fit_columns(sheet, first_row=1):
+    """Widen each column to its longest line (a Chinese character is two wide); keep text as text.
+
+    Phone numbers stay text cells with the text format, so a clerk's re-save cannot strip their zeros.
+    """
+    for column in sheet.iter_cols(min_row=first_row):
+        lines = [line for cell in column for line in str(cell.value or "").splitlines()]
+        widest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in line) for line in lines), default=0)
+        sheet.column_dimensions[column[0].column_letter].width = max(8, min(40, widest + 2))
+        for cell in column:
+            if isinstance(cell.value, str):
+                cell.number_format = "@"
+
+
 def oversight_workbook(report):
     """Return the report as xlsx bytes: the matrix on the first sheet, one sheet per kind of gap."""
     from openpyxl import Workbook
@@ -209,6 +223,9 @@ def oversight_workbook(report):
             gap_sheet.append([escape_formula(v) for v in values])
         for cell in gap_sheet[1]:
             cell.font = Font(bold=True)
+        gap_sheet.freeze_panes = "A2"
+    for each in book.worksheets:
+        _fit_columns(each, first_row=2 if each is sheet else 1)
 
     out = io.BytesIO()
     book.save(out)
