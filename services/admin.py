@@ -252,7 +252,11 @@ class ResponsibilityEntryInline(TrackedTabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        total = obj.entries.count() if obj is not None and obj.pk else 0
+        if obj is None or obj.pk is None:
+            return formset
+        total = getattr(obj, "entry_count", None)  # annotated by ResponsibilityListAdmin.get_queryset: no query
+        if total is None:
+            total = obj.entries.count()
         if total <= self.shown:
             return formset
         url = reverse("admin:services_responsibilityentry_changelist") + f"?responsibility_list__id__exact={obj.pk}"
