@@ -16,9 +16,9 @@ list (``spreadsheets.lists``), and then, in two separate phases:
    history entry per row (django-simple-history's bulk helpers) carrying the
    acting user and a change reason naming the file; ``created_by`` /
    ``updated_by`` are set when a user is known; unchanged rows are not
-   written at all. Then the printed codes new windows, posts and villages
-   need are issued explicitly (``portal.codes.codes_ensure_for_township``):
-   a bulk write sends no signals, and nothing here depends on what listens.
+   written at all. Then the printed codes the new windows, posts and
+   villages need are issued explicitly (``issue_codes``): a bulk write sends
+   no signal, and nothing here depends on what listens.
 
 The township always comes from the caller (the clerk's account, the
 superuser's choice on the form, or ``--township``), never from the file.
@@ -41,7 +41,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from portal import checking, history, scoping
-from portal.codes import codes_ensure_for_township
+from portal.codes import codes_for_targets, kind_for_model
+from portal.models import Village
 from portal.text import clean_field_value
 from spreadsheets.columns import Columns, comparable, is_blank, lost_zeros
 from spreadsheets.constraints import check_constraint, condition_field
@@ -56,10 +57,12 @@ from spreadsheets.files import (
     read_upload,
 )
 from spreadsheets.xlsx import CellProblem
+from staff.models import Post, Window
 
 NEW, UPDATE, SKIP, ERROR, DELETE = "new", "update", "skip", "error", "delete"
 STATUS_LABELS = {NEW: "新增", UPDATE: "修改", SKIP: "无变化", ERROR: "错误", DELETE: "删除"}
 BATCH_SIZE = 500
+CODED_ON_IMPORT = (Village, Window, Post)  # what gets its printed code as soon as an import adds it
 
 
 class ImportContext:
@@ -671,6 +674,25 @@ class _ChildIndex:
 # --- the run ----------------------------------------------------------------
 
 
+def issue_codes(result, township, user):
+    """Issue the printed codes of the windows, posts and villages this import added, explicitly and in one go.
+
+    A bulk write sends no signal, so nothing else would. Rows the import did
+    not add are left alone, and so are new service items: their codes are
+    issued when the booklet is printed or by ``manage.py issue_codes``, as
+    before (an items import writes items, materials and steps only).
+    """
+    added = defaultdict(list)
+    for report in result.reports:
+        for row in report.rows:
+            if row.status == NEW and isinstance(row.instance, CODED_ON_IMPORT):
+                added[type(row.instance)].append(row.instance)
+    for model, objects in added.items():
+        kind = kind_for_model(model)
+        if kind is not None and kind.auto:
+            codes_for_targets(township, objects, user=user)
+
+
 def match_sheets(sheets, resource_classes, chosen=None):
     """Return [(resource class, sheet)] in import order; raise Rejected when a sheet matches no list.
 
@@ -769,8 +791,7 @@ def run_import(
             with transaction.atomic():
                 for report in result.reports:
                     report.resource.apply(report, ctx, progress)
-                if result.totals[NEW]:
-                    codes_ensure_for_township(township, user=ctx.user)  # for new windows, posts and villages
+                issue_codes(result, township, ctx.user)
         except (IntegrityError, ValidationError, DatabaseError) as error:
             result.rejected.append(
                 _("保存时数据库拒绝了修改，已全部撤销，数据库没有任何改动：%(error)s") % {"error": error}
