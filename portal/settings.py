@@ -180,7 +180,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The QR redirect answers on plain HTTP too, so a code printed with http://
 # never costs a second hop; everything else is redirected to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^q/"]
+SECURE_REDIRECT_EXEMPT = [r"^q/", r"^healthz$"]  # and a load balancer probes over plain HTTP
+
+# A form sent without a valid token gets the Chinese error page (portal/errors.py), not Django's English one.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
 CACHES = {
     "default": {
