@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Print sheets and code images: rate-limited per client and cached on the server (portal/throttle.py).
+    "portal.throttle.HeavyPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -232,12 +234,15 @@ SECURE_REDIRECT_EXEMPT = [r"^q/", r"^healthz$"]  # and a load balancer probes ov
 # A form sent without a valid token gets the Chinese error page (portal/errors.py), not Django's English one.
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "portal",
-    }
-}
+# One process's memory by default. CACHE_URL=redis://127.0.0.1:6379/1 (pip install redis) shares the
+# cache between gunicorn workers: rate limits, scan windows and cached pages then hold across them.
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db, or leave it unset.")
 
 LOGGING = {
     "version": 1,
@@ -262,6 +267,16 @@ PORTAL_STALE_AFTER_DAYS = env_int("PORTAL_STALE_AFTER_DAYS", 90)
 # query, that nothing the page shows has changed, so a clerk's save shows at once;
 # 0 turns the page cache off.
 PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 600)
+
+# The heavy anonymous pages (print sheets, code images; portal/throttle.py): requests per client
+# ("30/m"; empty turns the limit off) and seconds a rendered one is kept (0 = not cached).
+PORTAL_HEAVY_RATE = os.environ.get("PORTAL_HEAVY_RATE", "30/m")
+PORTAL_HEAVY_CACHE_SECONDS = env_int("PORTAL_HEAVY_CACHE_SECONDS", 300)
+# django-ratelimit counts in the default cache. Its system check is not run (the app is not installed:
+# it has no models or templates) because it flags every cache but memcached and django-redis; with the
+# per-process default cache each gunicorn worker counts on its own, so a client gets at most
+# workers × rate. Set CACHE_URL to a Redis server to share counts, scan windows and pages.
+RATELIMIT_USE_CACHE = "default"
 
 # A scan count means people (portal/scans.py): the same code opened again from the same client
 # (address + browser) within this many seconds counts once; 0 counts every opening.

@@ -89,6 +89,17 @@ def every_scan_counts(settings):
     settings.PORTAL_SCAN_REPEAT_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def heavy_pages_unthrottled(settings):
+    """Print pages and code images neither rate-limited nor cached between a test's requests.
+
+    Tests render them many times from one client and change rows with update();
+    tests/test_heavy_pages.py turns both on.
+    """
+    settings.PORTAL_HEAVY_RATE = ""
+    settings.PORTAL_HEAVY_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def artefacts_dir():
     ARTEFACTS.mkdir(exist_ok=True)
