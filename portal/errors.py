@@ -24,12 +24,11 @@ TOWNSHIP_IN_PATH = re.compile(r"^/t/(?P<slug>[-a-zA-Z0-9_]+)(/|$)")
 
 MESSAGES = {
     400: (_l("请求有误"), _l("这个网址或提交的内容有误，无法处理。请检查网址，或从下面的链接重新进入。")),
-    403: (_l("无权访问"), _l("这个页面不对外开放，或者您访问得太频繁了，请稍后再试。")),
+    403: (_l("无权访问"), _l("这个页面不对外开放，您没有权限打开。")),
     404: (
         _l("没有找到这个页面"),
         _l("这个网址可能抄错了，或者页面已经调整。请从下面回到首页，或在乡镇目录里找到您所在的乡镇（街道）。"),
     ),
-    429: (_l("访问太频繁"), _l("您在短时间内打开的次数太多了，请过一两分钟再试。")),
     500: (_l("服务器出了点问题"), _l("这不是您的操作问题。请稍后再试；着急办事请直接打电话咨询。")),
 }
 
@@ -108,11 +107,4 @@ def csrf_failure(request, reason=""):
         403,
         detail=_("表单已过期或浏览器禁用了 Cookie。请返回上一页，刷新后重新提交；后台登录请确认浏览器允许 Cookie。"),
     )
-    return response
-
-
-def too_many_requests(request):
-    """The page a client gets when it is over a rate limit (429, with Retry-After)."""
-    response = error_page(request, 429)
-    response["Retry-After"] = "60"
     return response

@@ -101,13 +101,16 @@ MIDDLEWARE = [
     # Content-Security-Policy (public pages: no script at all; the admin: scripts from this site
     # only), Permissions-Policy, and safe headers on uploads served in the demo (portal/security.py).
     "portal.security.SecurityHeadersMiddleware",
+    # Print sheets and code images for visitors without a session: refused or served from the cache
+    # before sessions, CSRF and authentication run (portal/throttle.py); the rest further down.
+    "portal.throttle.EarlyHeavyPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Print sheets and code images: rate-limited per client and cached on the server (portal/throttle.py).
+    # The same for visitors with a session who are not staff (portal/throttle.py).
     "portal.throttle.HeavyPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

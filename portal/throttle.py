@@ -30,6 +30,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
 from django_ratelimit.core import is_ratelimited
 
 from portal.caching import CODE_VERSION
@@ -76,35 +77,81 @@ def cache_key(request):
     return "heavy-page:" + hashlib.sha256(material.encode()).hexdigest()
 
 
-class HeavyPageMiddleware:
-    """Rate-limit and cache anonymous GETs of the print pages and code images (see the module's text)."""
+# The refusal is a fixed page: no template, no query. A flooding client asks again at once, so the cheaper the
+# "no", the more of the server is left for the residents' pages.
+REFUSAL = (
+    '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>访问太频繁</title></head>'
+    "<body><h1>访问太频繁</h1><p>您在短时间内打开的次数太多了，请过一两分钟再试。</p>"
+    '<p><a href="/">乡镇目录：回到首页</a></p></body></html>'
+).encode()
+
+
+def refusal():
+    """The 429 answer of a client over the limit (not logged per request: a flood would fill the log)."""
+    response = HttpResponse(REFUSAL, status=429, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "60"
+    response["Cache-Control"] = "no-store"
+    response._has_been_logged = True
+    return response
+
+
+def _over_the_limit(request):
+    return bool(settings.PORTAL_HEAVY_RATE) and is_ratelimited(
+        request, group="heavy-pages", key=_client_key, rate=settings.PORTAL_HEAVY_RATE, increment=True
+    )
+
+
+def _cached(request, get_response):
+    seconds = settings.PORTAL_HEAVY_CACHE_SECONDS
+    if not seconds:
+        return get_response(request)
+    key = cache_key(request)
+    entry = cache.get(key)
+    if entry is not None:
+        return entry
+    response = get_response(request)
+    if response.status_code == 200 and not response.streaming and not response.cookies:
+        cache.set(key, response, seconds)
+    return response
+
+
+def _is_heavy(request):
+    return request.method in ("GET", "HEAD") and HEAVY_PATH.match(request.path_info) is not None
+
+
+class EarlyHeavyPageMiddleware:
+    """Near the top of the stack: limit and serve from the cache the heavy GETs that carry no session cookie.
+
+    Without a session nobody is logged in, so nothing else needs to run first; the sessions,
+    CSRF and authentication middleware are skipped for a refusal and for a cached hit.
+    Requests with a session cookie go on to :class:`HeavyPageMiddleware`, which can tell staff.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or not HEAVY_PATH.match(request.path_info):
+        if not _is_heavy(request) or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return self.get_response(request)
+        request._heavy_page_checked = True
+        if _over_the_limit(request):
+            return refusal()
+        return _cached(request, self.get_response)
+
+
+class HeavyPageMiddleware:
+    """After authentication: the same limit and cache for heavy GETs with a session that is not staff's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _is_heavy(request) or getattr(request, "_heavy_page_checked", False):
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             return self.get_response(request)
-        if settings.PORTAL_HEAVY_RATE and is_ratelimited(
-            request, group="heavy-pages", key=_client_key, rate=settings.PORTAL_HEAVY_RATE, increment=True
-        ):
-            from portal.errors import too_many_requests
-
-            response = too_many_requests(request)
-            # Not logged once per refused request: a flood would otherwise fill the log as fast as it can ask.
-            response._has_been_logged = True
-            return response
-        seconds = settings.PORTAL_HEAVY_CACHE_SECONDS
-        if not seconds:
-            return self.get_response(request)
-        key = cache_key(request)
-        entry = cache.get(key)
-        if entry is not None:
-            return entry
-        response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, response, seconds)
-        return response
+        if _over_the_limit(request):
+            return refusal()
+        return _cached(request, self.get_response)

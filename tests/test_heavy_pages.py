@@ -49,6 +49,13 @@ def test_a_client_over_the_limit_gets_the_chinese_429_others_do_not(township, ga
     assert Client(REMOTE_ADDR="10.0.0.67").get(path).status_code == 200  # a neighbour is not punished
 
 
+def test_a_made_up_session_cookie_does_not_escape_the_limit(township):
+    path = reverse("print_code_sheet", kwargs={"township": township.slug})
+    flooder = Client(REMOTE_ADDR="10.0.0.66")
+    flooder.cookies["sessionid"] = "made-up"
+    assert [flooder.get(path).status_code for _ in range(7)][-1] == 429
+
+
 @pytest.mark.parametrize("index", range(7))
 def test_every_heavy_address_is_limited(township, gate, index):
     path = heavy_paths(township, gate)[index]
