@@ -10,6 +10,7 @@ overwrite: a client could send any address it likes.
 
 import hashlib
 import hmac
+import ipaddress
 import re
 
 from django.conf import settings
@@ -27,14 +28,27 @@ NOT_A_PERSON = re.compile(
 PREFETCH_HEADERS = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 
 
+def _address(value):
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request):
-    """Return the client's address: ``settings.CLIENT_IP_HEADER`` when set (behind the proxy), else REMOTE_ADDR."""
+    """Return the client's address: ``settings.CLIENT_IP_HEADER`` when set (behind the proxy), else REMOTE_ADDR.
+
+    None when there is no valid address (a request built in code, a garbled header): the login
+    lockout stores the address in an address column, where anything else would fail.
+    """
     header = getattr(settings, "CLIENT_IP_HEADER", "")
     value = request.META.get(header, "") if header else ""
     if value:
         # X-Forwarded-For may list several hops; the proxy appends the one it saw last.
-        return value.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+        address = _address(value.split(",")[-1])
+        if address:
+            return address
+    return _address(request.META.get("REMOTE_ADDR") or "")
 
 
 def client_fingerprint(request):

@@ -67,7 +67,7 @@ post_delete.connect(_data_changed, dispatch_uid="heavy-pages-generation-delete")
 
 
 def _client_key(group, request):
-    return client_ip(request)
+    return client_ip(request) or "unknown"
 
 
 def cache_key(request):

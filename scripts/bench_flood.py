@@ -18,6 +18,7 @@ alone again. Needs ``wrk``.
 """
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -91,6 +92,53 @@ def _flood_totals(processes):
     return total, refused
 
 
+NGINX_CONF = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/nginx-body; proxy_temp_path {dir}/nginx-proxy;
+    fastcgi_temp_path {dir}/nginx-fcgi; uwsgi_temp_path {dir}/nginx-uwsgi; scgi_temp_path {dir}/nginx-scgi;
+    limit_req_zone $binary_remote_addr zone=heavy:10m rate=30r/m;
+    server {{
+        listen 127.0.0.1:{front};
+        location / {{
+            proxy_pass http://127.0.0.1:{back};
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+        }}
+        location ~ ^/(t/[^/]+/print/|print/q/|q/[0-9A-Za-z]+\\.(png|svg)$) {{
+            limit_req zone=heavy burst=10 nodelay;
+            limit_req_status 429;
+            proxy_pass http://127.0.0.1:{back};
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def _nginx(workdir, back, wanted):
+    """Run nginx in front of gunicorn with README's limit_req (all load comes from one address here)."""
+    if not wanted:
+        yield None
+        return
+    front = bench_pages._free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=workdir, front=front, back=back))
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        yield f"http://127.0.0.1:{front}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of each measurement (default 10)")
@@ -98,6 +146,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--nginx", action="store_true", help="also measure behind nginx with README's limit_req")
     args = parser.parse_args()
     if args.duration > 60:
         parser.error("--duration is at most 60 s")
@@ -112,15 +161,19 @@ def main():
         env["CLIENT_IP_HEADER"] = "HTTP_X_REAL_IP"  # as behind the proxy: each flooder is its own client
         subprocess.run([PYTHON, "manage.py", "issue_codes"], cwd=ROOT, env=env, check=True, capture_output=True)
         urls = _urls(env)
-        home = base + urls["home"]
-        heavy = [base + path for path in urls["heavy"]]
+        heavy = [base + path for path in urls["heavy"]]  # warmed directly, each worker from addresses of its own
         wrk_args = argparse.Namespace(threads=args.threads, connections=args.connections)
         results = {}
-        for label, extra in (
-            ("protected (defaults)", {}),
-            ("unprotected (no limit, no cache)", {"PORTAL_HEAVY_RATE": "", "PORTAL_HEAVY_CACHE_SECONDS": "0"}),
-        ):
-            with bench_pages.Gunicorn({**env, **extra}, port, args.workers):
+        setups = [
+            ("protected (defaults)", {}, False),
+            ("unprotected (no limit, no cache)", {"PORTAL_HEAVY_RATE": "", "PORTAL_HEAVY_CACHE_SECONDS": "0"}, False),
+        ]
+        if args.nginx:
+            setups.insert(1, ("protected, behind nginx limit_req", {}, True))
+        for label, extra, via_nginx in setups:
+            with bench_pages.Gunicorn({**env, **extra}, port, args.workers), _nginx(workdir, port, via_nginx) as front:
+                home = (front or base) + urls["home"]
+                flood_urls = [(front or base) + path for path in urls["heavy"]]
                 bench_pages._wait_for(home)
                 # Render each heavy page in every worker (each has its own cache) from addresses of its
                 # own, as a flood that has gone on for a while finds them; slow pages: a long timeout.
@@ -131,7 +184,7 @@ def main():
                             response.read()
                 bench_pages._wrk(home, wrk_args, 2)  # warm every worker
                 alone = bench_pages._wrk(home, wrk_args, args.duration)
-                flooders = _flood(heavy, args.duration + 4)
+                flooders = _flood(flood_urls, args.duration + 4)
                 time.sleep(2)
                 flooded = bench_pages._wrk(home, wrk_args, args.duration)
                 flood_total, flood_refused = _flood_totals(flooders)

@@ -127,3 +127,14 @@ def test_behind_the_proxy_the_forwarded_address_tells_clients_apart(gate, settin
     for address in ("10.0.0.1", "10.0.0.2", "10.0.0.2"):
         Client(HTTP_USER_AGENT=PHONE_USER_AGENT, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP=address).get(f"/q/{gate.code}")
     assert scans_of(gate) == 2
+
+
+def test_a_garbled_forwarded_address_falls_back_to_the_connection(rf, settings):
+    from portal.clients import client_ip
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_REAL_IP="<script>")) == "10.0.0.5"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_REAL_IP="10.1.1.1")) == "10.1.1.1"
+    request = rf.get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
