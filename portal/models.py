@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.scoping import Ownership, RestrictedQuerySet
 from portal.text import clean_field_value
-from portal.validators import not_in_the_future, phone_validator
+from portal.validators import image_upload_validator, not_in_the_future, phone_validator
 
 
 def checked_on_field(verbose_name=None):
@@ -145,7 +145,9 @@ class Township(TrackedModel):
     phone = models.CharField(_("咨询电话"), max_length=30, blank=True, validators=[phone_validator])
     supervision_phone = models.CharField(_("监督投诉电话"), max_length=30, blank=True, validators=[phone_validator])
     introduction = models.TextField(_("简介"), blank=True)
-    floor_plan = models.ImageField(_("办公区域平面示意图"), upload_to="floor-plans/", blank=True)
+    floor_plan = models.ImageField(
+        _("办公区域平面示意图"), upload_to="floor-plans/", blank=True, validators=[image_upload_validator]
+    )
     floor_plan_text = models.TextField(
         _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
     )

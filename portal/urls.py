@@ -37,7 +37,14 @@ urlpatterns = [
     path("print/q/<qrcode:code>/wechat.png", qr_views.print_wechat_image, name="print_wechat_image"),
     path("", include("staff.urls")),
     path("", include("services.urls")),
+    path("", include("portal.site_urls")),  # robots.txt, favicon, /healthz, pasted /q/ links: keep last
 ]
+
+# Chinese error pages (portal/errors.py): never Django's bare English ones.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static
