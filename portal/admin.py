@@ -8,9 +8,9 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import LastCheckedFilter, TrackedAdmin
-from portal.import_admin import SpreadsheetAdminMixin
 from portal.models import County, Township, UserScope, Village
-from portal.resources import VillageResource
+from spreadsheets.admin import SpreadsheetAdminMixin
+from spreadsheets.lists.villages import VillageResource
 
 
 @admin.register(County)
@@ -46,7 +46,7 @@ class TownshipAdmin(TrackedAdmin):
 
 @admin.register(Village)
 class VillageAdmin(SpreadsheetAdminMixin, TrackedAdmin):
-    resource_classes = [VillageResource]  # 导入、导出、导入模板 (portal.import_admin)
+    resource_classes = [VillageResource]  # 导入、导出、导入模板 (spreadsheets.admin)
     list_display = ("name", "township", "kind", "agent_name", "agent_phone", "service_room", "order", "last_checked_on")
     list_filter = ("township", "kind", LastCheckedFilter)
     list_select_related = ("township",)

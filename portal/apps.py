@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,3 +24,14 @@ class PortalConfig(AppConfig):
         from portal import roles
 
         post_migrate.connect(roles.roles_ensure_after_migrate, sender=self)
+
+        # Every write residents could see bumps a content version (the public pages' cache key).
+        from portal import freshness
+
+        freshness.connect()
+
+
+class PortalAdminConfig(AdminConfig):
+    """Django's admin with the portal's site, to which apps add their staff pages (see portal.sites)."""
+
+    default_site = "portal.sites.PortalAdminSite"

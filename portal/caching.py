@@ -1,41 +1,33 @@
 """Caching for the public pages: cheap to serve again, never stale after a clerk's save.
 
-Each public view declares a *version* function that reads, in ONE query, the
-newest ``updated_at`` and the row count of everything its page shows (counts
-catch deletions, which leave no newer ``updated_at`` behind). The rendered page
-is kept in Django's cache under a key made of that version, the URL and the
-reading preference, so a save changes the key and the next request renders
-afresh. The ETag is a hash of the rendered bytes, so a browser's conditional
-GET gets 304 only when it would receive exactly what it already has.
+A rendered page is kept in Django's cache under its path, the query parameters
+its view reads (``reads``: any other, such as WeChat's ``from=singlemessage`` or
+``utm_*``, is dropped before the view runs), the reading preference, the code's
+version and the content versions of its township and county, which
+``portal.freshness`` bumps on every write residents could see. A page served
+again costs one query: reading those versions. Browsers revalidate every time
+(``no-cache``) with the ETag, a hash of the rendered bytes, and get a 304 while
+the page they hold is still what they would receive.
 """
 
-import datetime
 import hashlib
 import re
 from functools import wraps
 from pathlib import Path
-from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
-from django.db.models import DateTimeField, F, Func, IntegerField, Subquery
-from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.http import Http404, HttpResponse, QueryDict
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
 from portal.context_processors import LARGE_TEXT_COOKIE
+from portal.models import County, Township
 
-# Browsers and proxies may reuse a page for this long without asking; after
-# that they revalidate with If-None-Match and usually get a 304.
-BROWSER_MAX_AGE = 60
-# How long a rendered page stays in the server's cache. A save changes the
-# key at once; this only bounds memory and changes that leave no trace in any
-# updated_at (e.g. a renamed category, which has no timestamp).
+# How long a rendered page stays in the server's cache. A write changes the key
+# at once; this only bounds memory.
 SERVER_CACHE_SECONDS = settings.PORTAL_PAGE_CACHE_SECONDS
 
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -53,118 +45,68 @@ def _code_version():
 
 
 CODE_VERSION = _code_version()
+VERSIONS = ("content_version", "content_changed_at", "county__content_version", "county__content_changed_at")
 
 
-def Newest(queryset):
-    """The newest ``updated_at`` among the rows of a queryset, as a scalar subquery (NULL when none)."""
-    # MAX without GROUP BY: one row whatever the queryset matches.
-    return Subquery(queryset.order_by().values(_m=Func(F("updated_at"), function="MAX", output_field=DateTimeField())))
+def township_versions(township):
+    """A township's page: the versions of the township and its county (one query); Http404 for no such township."""
+    row = Township.objects.filter(slug=township).values_list(*VERSIONS).first()
+    if row is None:
+        raise Http404
+    return row[0::2], max(filter(None, row[1::2]), default=None)
 
 
-def RowCount(queryset):
-    """The number of rows of a queryset, as a scalar subquery."""
-    return Subquery(queryset.order_by().values(_c=Func(F("pk"), function="COUNT", output_field=IntegerField())))
+def county_versions(township):
+    """A page showing rows of every township of the county (certificate rules and their items): all their versions."""
+    siblings = Township.objects.filter(county=OuterRef("county")).order_by().values("county")
+    row = (
+        Township.objects.filter(slug=township)
+        .annotate(
+            _v=Subquery(siblings.annotate(v=Sum("content_version")).values("v")),
+            _at=Subquery(siblings.annotate(at=Max("content_changed_at")).values("at")),
+        )
+        .values_list("_v", "_at", "county__content_version", "county__content_changed_at")
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row[0::2], max(filter(None, row[1::2]), default=None)
 
 
-class VersionQuery(NamedTuple):
-    """What a page shows, for its version query.
+def site_versions():
+    """The directory: every county's version (a township's own row bumps its county too)."""
+    row = County.objects.aggregate(n=Count("pk"), v=Sum("content_version"), at=Max("content_changed_at"))
+    return (row["n"], row["v"]), row["at"]
 
-    ``anchor`` matches the page's main row (when it matches nothing the page
-    is a 404); ``tracked`` are querysets of rows with ``updated_at`` whose
-    newest change and count matter; ``counted`` are querysets of rows without
-    a timestamp (only their count is known); ``extra`` maps names to further
-    scalar expressions. The querysets refer to the anchor row with OuterRef:
-    correlated subqueries find their rows through indexes, about three times
-    faster than repeating the anchor's lookup in each.
+
+SCOPES = {"township": township_versions, "county": county_versions, "site": site_versions}
+
+
+def _keep_only(request, reads):
+    """Drop the query parameters the view does not read, so every variant of a shared link is one page."""
+    kept = QueryDict(mutable=True)
+    for name in reads:
+        if name in request.GET:
+            kept.setlist(name, request.GET.getlist(name))
+    request.META["QUERY_STRING"] = kept.urlencode()
+    request.GET = QueryDict(request.META["QUERY_STRING"])
+
+
+def public_page(*, scope="township", reads=()):
+    """Decorate a public GET view with a server-side page cache and ETag revalidation on every visit.
+
+    ``scope`` names whose versions the page depends on (see ``SCOPES``; the
+    township comes from the ``township`` URL argument); ``reads`` names the
+    query parameters the view reads. Only 200 responses are cached; anything
+    else passes through untouched.
     """
-
-    anchor: object
-    tracked: tuple = ()
-    counted: tuple = ()
-    extra: dict | None = None
-
-
-def _sentinel(name, value, index):
-    # Placeholders that cannot be confused with anything else in the query's parameters.
-    return -(2**40 + index) if isinstance(value, int) else f"__page_version_{name}__"
-
-
-def _as_datetime(value):
-    """Return a DB value of ``updated_at`` or MAX(updated_at) as an aware datetime."""
-    if value is None:
-        return None
-    # SQLite gives a naive datetime for a column, text for an expression; both are UTC.
-    parsed = value if isinstance(value, datetime.datetime) else parse_datetime(str(value))
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
-
-
-def page_version(describe):
-    """Turn ``describe(**url_kwargs) -> VersionQuery`` into a page's version function.
-
-    The version function takes ``(request, **url_kwargs)`` and returns
-    ``(last_modified, signature)`` in ONE query, or raises Http404. Building
-    a statement of some thirty subqueries through the ORM costs far more than
-    running it, so the SQL is compiled once per process with placeholder
-    values and then run with each request's values.
-    """
-    compiled = {}
-
-    def compile_for(kwargs):
-        sentinels = {name: _sentinel(name, value, i) for i, (name, value) in enumerate(sorted(kwargs.items()))}
-        spec = describe(**sentinels)
-        annotations = {"_anchor": F("updated_at")}
-        for i, queryset in enumerate(spec.tracked):
-            annotations[f"_t{i}"] = Newest(queryset)
-            annotations[f"_n{i}"] = RowCount(queryset)
-        for i, queryset in enumerate(spec.counted):
-            annotations[f"_c{i}"] = RowCount(queryset)
-        annotations.update(spec.extra or {})
-        queryset = spec.anchor.order_by().annotate(**annotations).values(*annotations)[:1]
-        sql, params = queryset.query.sql_with_params()
-        slots = {}
-        for position, param in enumerate(params):
-            for name, sentinel in sentinels.items():
-                if param == sentinel and type(param) is type(sentinel):
-                    slots[position] = name
-        missing = set(sentinels) - set(slots.values())
-        if missing:
-            raise ImproperlyConfigured(f"{describe.__name__} does not use {sorted(missing)} as a plain parameter.")
-        stamps = [0] + [list(annotations).index(f"_t{i}") for i in range(len(spec.tracked))]
-        return sql, list(params), slots, stamps
-
-    @wraps(describe)
-    def version(request, **kwargs):
-        # The raw SQL skips the ORM's range check: an id beyond 64 bits would
-        # make SQLite raise instead of matching nothing.
-        if any(isinstance(value, int) and not -(2**63) <= value < 2**63 for value in kwargs.values()):
-            raise Http404
-        key = (connection.vendor, tuple(sorted((name, type(value)) for name, value in kwargs.items())))
-        if key not in compiled:
-            compiled[key] = compile_for(kwargs)
-        sql, params, slots, stamps = compiled[key]
-        params = [kwargs[slots[i]] if i in slots else param for i, param in enumerate(params)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            raise Http404
-        newest = [stamp for stamp in (_as_datetime(row[i]) for i in stamps) if stamp is not None]
-        return max(newest, default=None), tuple(str(value) for value in row)
-
-    return version
-
-
-def public_page(version):
-    """Decorate a public GET view with short public caching, a server-side page cache and ETag revalidation.
-
-    ``version(request, **kwargs)`` returns what :func:`page_version` returns.
-    Only 200 responses are cached; anything else passes through untouched.
-    """
+    version = SCOPES[scope]
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            last_modified, signature = version(request, *args, **kwargs)
+            signature, last_modified = version(kwargs["township"]) if scope != "site" else version()
+            _keep_only(request, reads)
             large_text = request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
             key_material = repr((CODE_VERSION, request.get_full_path(), large_text, signature))
             key = "public-page:" + hashlib.sha256(key_material.encode()).hexdigest()
@@ -196,7 +138,8 @@ def public_page(version):
             response["ETag"] = etag
             if last_modified is not None:
                 response["Last-Modified"] = http_date(last_modified.timestamp())
-            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+            # Revalidated on every visit: a returning resident never sees an old page, and pays a 304.
+            patch_cache_control(response, public=True, no_cache=True)
             # The large-text cookie changes the page; the encoding depends on Accept-Encoding.
             patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
             return response

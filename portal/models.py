@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from portal.scoping import Ownership, RestrictedQuerySet
-from portal.validators import not_in_the_future, phone_validator
+from portal.text import clean_field_value
+from portal.validators import image_upload_validator, not_in_the_future, phone_validator
 
 
 def checked_on_field(verbose_name=None):
@@ -60,6 +61,28 @@ class TrackedModel(models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None):
+        # Names, codes and phones as people read them (NFKC, no zero-width characters, single spaces,
+        # phones in one canonical form) before they are validated and stored: every admin form and
+        # the spreadsheet import store the same text (see portal.text.clean_field_value).
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname)
+            if isinstance(value, str):
+                setattr(self, field.attname, clean_field_value(field, value))
+        super().clean_fields(exclude=exclude)
+
+
+def content_version_fields():
+    """The version of what residents see of a township or county, bumped by ``portal.freshness`` on every write."""
+    return (
+        models.PositiveBigIntegerField(_("内容版本"), default=0, editable=False),
+        models.DateTimeField(_("内容更新时间"), null=True, blank=True, editable=False),
+    )
+
+
+# Bumped on every write: a history row for each would say nothing.
+VERSION_FIELDS = ["content_version", "content_changed_at"]
+
 
 class CountyManager(models.Manager.from_queryset(RestrictedQuerySet)):
     def get_by_natural_key(self, slug):
@@ -72,10 +95,11 @@ class County(TrackedModel):
     name = models.CharField(_("名称"), max_length=50)
     slug = models.SlugField(_("网址标识"), max_length=50, unique=True)
     phone = models.CharField(_("政务服务热线"), max_length=30, blank=True, validators=[phone_validator])
+    content_version, content_changed_at = content_version_fields()
 
     ownership = Ownership(county="")
     objects = CountyManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=VERSION_FIELDS)
 
     class Meta:
         verbose_name = _("县（区）")
@@ -121,16 +145,19 @@ class Township(TrackedModel):
     phone = models.CharField(_("咨询电话"), max_length=30, blank=True, validators=[phone_validator])
     supervision_phone = models.CharField(_("监督投诉电话"), max_length=30, blank=True, validators=[phone_validator])
     introduction = models.TextField(_("简介"), blank=True)
-    floor_plan = models.ImageField(_("办公区域平面示意图"), upload_to="floor-plans/", blank=True)
+    floor_plan = models.ImageField(
+        _("办公区域平面示意图"), upload_to="floor-plans/", blank=True, validators=[image_upload_validator]
+    )
     floor_plan_text = models.TextField(
         _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
     )
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
+    content_version, content_changed_at = content_version_fields()
 
     ownership = Ownership(township="")
     objects = TownshipManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=VERSION_FIELDS)
 
     class Meta:
         verbose_name = _("乡镇（街道）")

@@ -1,14 +1,18 @@
 """The printed codes' public side: the redirect, the images, the portal's print pages."""
 
+import logging
 from math import ceil
 
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from portal import codes
+from portal import codes, scans
 from portal.models import County, QRCode, Township
+
+logger = logging.getLogger(__name__)
 
 CODES_PER_SHEET = 12  # 3 columns × 4 rows on an A4 page
 
@@ -29,8 +33,12 @@ def qr_redirect(request, code):
     qr = codes.find_code(code)
     if qr is None:
         return _unknown_code(request, code)
-    if request.method == "GET":  # a HEAD from a link checker is not a resident scanning
-        codes.count_scan(qr)
+    if scans.should_count(request, qr):  # people, not link previewers, bots or the same phone again
+        try:
+            codes.count_scan(qr)
+        except DatabaseError:
+            # The resident still gets the page: a count is worth less than the way to the counter.
+            logger.warning("scan of %s not counted", qr.code, exc_info=True)
     if not qr.active:
         return render(request, "portal/qr_inactive.html", {"qr": qr, "township": qr.township})
     return HttpResponseRedirect(codes.destination_url(qr))

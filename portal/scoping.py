@@ -41,8 +41,9 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db import models
 from django.db.models import Q
+
+from portal.freshness import FreshQuerySet
 
 ALL = "all"
 TOWNSHIP = "township"
@@ -313,7 +314,7 @@ def restrict(queryset, user, action=VIEW):
     raise ValueError(f"restrict(): unknown action {action!r}")
 
 
-class RestrictedQuerySet(models.QuerySet):
+class RestrictedQuerySet(FreshQuerySet):
     """Base of every project model's queryset: ``Model.objects.restrict(user, "view" | "change")``."""
 
     def restrict(self, user, action=VIEW):

@@ -7,6 +7,7 @@ off the settings refuse to start on the demo secret.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,7 +81,8 @@ INSTALLED_APPS = [
     "staff.apps.StaffConfig",
     "services.apps.ServicesConfig",
     "search.apps.SearchConfig",
-    "django.contrib.admin",
+    "spreadsheets.apps.SpreadsheetsConfig",
+    "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -90,21 +92,33 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
+    "axes",
+    "csp",
 ]
 
 # No LocaleMiddleware: the portal speaks one language (LANGUAGE_CODE), and that
 # middleware's per-request language resolution cost a tenth of a cached page's speed.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (public pages: no script at all; the admin: scripts from this site
+    # only), Permissions-Policy, and safe headers on uploads served in the demo (portal/security.py).
+    "portal.security.SecurityHeadersMiddleware",
+    # Print sheets and code images for visitors without a session: refused or served from the cache
+    # before sessions, CSRF and authentication run (portal/throttle.py); the rest further down.
+    "portal.throttle.EarlyHeavyPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The same for visitors with a session who are not staff (portal/throttle.py).
+    "portal.throttle.HeavyPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -135,6 +149,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as the demo and a small township use it: a scan must never be lost to an import.
+    # WAL lets readers go on while a writer works; every write transaction takes the write lock
+    # at BEGIN (IMMEDIATE), so two writers queue instead of one failing at once on an upgrade;
+    # and a writer waits up to SQLITE_BUSY_TIMEOUT seconds (Python's default is 5) for the lock
+    # instead of answering "database is locked". Below gunicorn's 30-second worker timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 25),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -143,6 +170,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (portal/lockout.py): ten wrong passwords for one username lock it for
+# AXES_COOLOFF_MINUTES; `manage.py unlock_account USERNAME` unlocks it at once.
+AUTHENTICATION_BACKENDS = [
+    "portal.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+# By username (an attacker moving between addresses still gets ten guesses per account in all)
+# and, separately, by address (one address trying many usernames is stopped too).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.clients.client_ip"
+# Successful logins are not logged with address and browser: only failures are kept, to count them.
+AXES_DISABLE_ACCESS_LOG = True
+# axes' own admin pages are in English; the Chinese unlock command replaces them.
+AXES_ENABLE_ADMIN = False
+# The username field of a login form is where axes reads the account from.
+AXES_USERNAME_FORM_FIELD = "username"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -154,10 +202,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+# Uploads may be served from a separate host (MEDIA_URL=https://media.example.gov.cn/): a file
+# that slipped through would then run nowhere near the staff's sessions. See README, Production.
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+if not MEDIA_URL.endswith("/"):
+    raise ImproperlyConfigured(f"MEDIA_URL={MEDIA_URL!r} must end with a slash.")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Re-encodes uploaded JPEG/PNG to a phone's size, without metadata (portal/storage.py).
+    "default": {"BACKEND": "portal.storage.MediaStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -181,14 +234,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The QR redirect answers on plain HTTP too, so a code printed with http://
 # never costs a second hop; everything else is redirected to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^q/"]
+SECURE_REDIRECT_EXEMPT = [r"^q/", r"^healthz$"]  # and a load balancer probes over plain HTTP
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "portal",
-    }
-}
+# A form sent without a valid token gets the Chinese error page (portal/errors.py), not Django's English one.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
+
+# One process's memory by default. CACHE_URL=redis://127.0.0.1:6379/1 (pip install redis) shares the
+# cache between gunicorn workers: rate limits, scan windows and cached pages then hold across them.
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db, or leave it unset.")
 
 LOGGING = {
     "version": 1,
@@ -196,6 +255,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Uploaded images (portal/validators.py, portal/storage.py): refused above this many pixels, read
+# from the header before any decoding (a 12000×12000 PNG is 17 KB on disk and 576 MB decoded);
+# re-encoded to at most this many pixels on the long side, enough for a phone and a printout.
+PORTAL_UPLOAD_MAX_PIXELS = env_int("PORTAL_UPLOAD_MAX_PIXELS", 50_000_000)
+PORTAL_IMAGE_MAX_SIDE = env_int("PORTAL_IMAGE_MAX_SIDE", 2000)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -207,6 +272,24 @@ PORTAL_STALE_AFTER_DAYS = env_int("PORTAL_STALE_AFTER_DAYS", 90)
 # query, that nothing the page shows has changed, so a clerk's save shows at once;
 # 0 turns the page cache off.
 PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 600)
+
+# The heavy anonymous pages (print sheets, code images; portal/throttle.py): requests per client
+# ("30/m"; empty turns the limit off) and seconds a rendered one is kept (0 = not cached).
+PORTAL_HEAVY_RATE = os.environ.get("PORTAL_HEAVY_RATE", "30/m")
+PORTAL_HEAVY_CACHE_SECONDS = env_int("PORTAL_HEAVY_CACHE_SECONDS", 300)
+# django-ratelimit counts in the default cache. Its system check is not run (the app is not installed:
+# it has no models or templates) because it flags every cache but memcached and django-redis; with the
+# per-process default cache each gunicorn worker counts on its own, so a client gets at most
+# workers × rate. Set CACHE_URL to a Redis server to share counts, scan windows and pages.
+RATELIMIT_USE_CACHE = "default"
+
+# A scan count means people (portal/scans.py): the same code opened again from the same client
+# (address + browser) within this many seconds counts once; 0 counts every opening.
+PORTAL_SCAN_REPEAT_SECONDS = env_int("PORTAL_SCAN_REPEAT_SECONDS", 600)
+
+# The request header the reverse proxy sets to the client's real address (its META name, e.g.
+# HTTP_X_REAL_IP). Empty: REMOTE_ADDR. Used by scan counting, rate limits and the login lockout.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 
 # A font file with Simplified Chinese glyphs for the images with captions (the
 # village WeChat picture). Empty: the pip package pylopdf-fonts-zh-cn, then system fonts.

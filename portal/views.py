@@ -1,4 +1,3 @@
-from django.db.models import Count, Max
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -6,22 +5,13 @@ from django.views.decorators.http import require_safe
 
 from portal.caching import public_page
 from portal.context_processors import LARGE_TEXT_COOKIE
-from portal.models import County, Township
+from portal.models import County
 
 LARGE_TEXT_MAX_AGE = 365 * 24 * 60 * 60
 
 
-def _directory_version(request):
-    """Return the newest change and the counts of counties and townships (two small aggregate queries)."""
-    counties = County.objects.aggregate(newest=Max("updated_at"), count=Count("pk"))
-    townships = Township.objects.aggregate(newest=Max("updated_at"), count=Count("pk"))
-    stamps = [s for s in (counties["newest"], townships["newest"]) if s is not None]
-    signature = (counties["count"], townships["count"], *map(str, stamps))
-    return max(stamps, default=None), signature
-
-
 @require_safe
-@public_page(_directory_version)
+@public_page(scope="site")
 def directory(request):
     """List every county and its townships: the way in for someone without a township's code."""
     counties = County.objects.prefetch_related("townships")

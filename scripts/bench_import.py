@@ -112,8 +112,8 @@ def run(rows):
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from services.imports import import_lists_file, workbook_export
     from services.models import ServiceItem
+    from spreadsheets.lists import import_lists_file, workbook_export
     from tests import builders
 
     township = builders.make_township(name="东岭乡", slug="bench")
@@ -138,7 +138,7 @@ def run(rows):
     print(f"预览 + 导入：{preview + confirm:.2f} 秒（目标 ≤ 5 秒）")
     assert ServiceItem.objects.filter(township=township).count() >= rows
 
-    from services.resources import ServiceItemResource
+    from spreadsheets.lists.services import ServiceItemResource
 
     data_for["原样导出再预览（全部无变化）"] = workbook_export(township, [ServiceItemResource])
     timed("原样导出再预览（全部无变化）", dry_run=True)

@@ -1,10 +1,11 @@
 """Admin for the synonyms residents' words need (importable and exportable like every list) and the misses."""
 
 from django.contrib import admin
+from spreadsheets.admin import SpreadsheetAdminMixin
 
 from portal.admin_base import TrackedAdmin
 from portal.admin_scoping import ScopedAdminMixin
-from portal.import_admin import SpreadsheetAdminMixin
+from search import board_views
 from search.models import SearchMiss, Synonym
 from search.resources import SynonymResource
 
@@ -35,3 +36,7 @@ class SearchMissAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The clerk's board (services) lists the misses; this page takes the one-click fix.
+admin.site.register_page("board/search-misses/", board_views.fix_miss, "search_fix_miss")

@@ -32,4 +32,4 @@ def fix_miss(request):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, done)
-    return redirect(f"{reverse('board')}?township={township.slug}#search-misses")
+    return redirect(f"{reverse('admin:board')}?township={township.slug}#search-misses")

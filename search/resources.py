@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
-from portal.imports import Lookup, SheetResource, TextWidget
 from search.models import Synonym
+from spreadsheets.columns import Lookup, TextWidget
+from spreadsheets.importing import SheetResource
 
 
 def _synonyms(ctx):

@@ -9,41 +9,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from portal.caching import SERVER_CACHE_SECONDS, VersionQuery, page_version, public_page
-from portal.models import County, Township
+from portal.caching import SERVER_CACHE_SECONDS, public_page
+from portal.models import Township
 from search import engine
 from search.misses import miss_key, miss_record
-from search.models import SearchEntry, Synonym
-from services.models import Category, LifeEvent, ServiceItem
+from search.models import SearchEntry
+from services.models import Category, LifeEvent
 from services.search import search_items
-from staff.models import PostHolder, Staff, Window
+from staff.models import Window
 
 Kind = SearchEntry.Kind
 anchor = OuterRef  # anchor("pk"): a column of the township row the page is about
-
-
-@page_version
-def search_version(township):
-    """What the search page shows: the prepared search text, synonyms, people of posts, windows, items."""
-    return VersionQuery(
-        Township.objects.filter(slug=township),
-        tracked=[
-            County.objects.filter(pk=anchor("county_id")),
-            SearchEntry.objects.filter(township=anchor("pk")),
-            SearchEntry.objects.filter(township__isnull=True, county=anchor("county_id")),
-            Synonym.objects.filter(township=anchor("pk")),
-            Synonym.objects.filter(township__isnull=True),
-            ServiceItem.objects.filter(township=anchor("pk")),
-            Window.objects.filter(township=anchor("pk")),
-            Staff.objects.filter(township=anchor("pk")),
-            PostHolder.objects.filter(post__township=anchor("pk")),
-        ],
-        counted=[
-            ServiceItem.life_events.through.objects.filter(serviceitem__township=anchor("pk")),
-            Category.objects.all(),
-            LifeEvent.objects.all(),
-        ],
-    )
 
 
 def _miss_flag_key(request):
@@ -106,7 +82,7 @@ def _decorate(township, results):
 
 @require_safe
 @counting_misses
-@public_page(search_version)
+@public_page(reads=("q", "category", "event"))
 def search(request, township):
     """Find what a resident means in their own words; when nothing fits, offer close names, topics and a phone."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)

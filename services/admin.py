@@ -4,10 +4,12 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline
-from portal.import_admin import SpreadsheetAdminMixin
+from services import board_views
 from services.models import (
     Category,
     CertificateRule,
@@ -19,7 +21,8 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from services.resources import (
+from spreadsheets.admin import SpreadsheetAdminMixin
+from spreadsheets.lists.services import (
     CertificateRuleResource,
     MaterialResource,
     ResponsibilityEntryResource,
@@ -242,6 +245,38 @@ class ResponsibilityEntryInline(TrackedTabularInline):
         "responsible_person",
     )
     show_change_link = True  # 职权依据、责任事项、追责情形 are on the entry's own page
+    # A list of 148 entries posted every inline field and hit Django's field limit (TooManyFieldsSent).
+    # The change page edits the first entries; a longer list is edited on the entries' own changelist
+    # (paginated, searchable), linked from here.
+    shown = 30
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None or obj.pk is None:
+            return formset
+        total = getattr(obj, "entry_count", None)  # annotated by ResponsibilityListAdmin.get_queryset: no query
+        if total is None:
+            total = obj.entries.count()
+        if total <= self.shown:
+            return formset
+        url = reverse("admin:services_responsibilityentry_changelist") + f"?responsibility_list__id__exact={obj.pk}"
+        self.verbose_name_plural = format_html(
+            '{}（共 {} 条，这里列出前 {} 条；<a href="{}">在条目列表中查看和修改全部条目</a>）',
+            ResponsibilityEntry._meta.verbose_name_plural,
+            total,
+            self.shown,
+            url,
+        )
+        shown = self.shown
+
+        class FirstEntries(formset):
+            def get_queryset(self):
+                if not hasattr(self, "_first_entries"):  # one queryset, evaluated once, as Django's own
+                    entries = super().get_queryset()
+                    self._first_entries = entries.filter(pk__in=list(entries.values_list("pk", flat=True)[:shown]))
+                return self._first_entries
+
+        return FirstEntries
 
     def row_choice_filters(self, request, parent):
         if not parent.township_id:
@@ -360,3 +395,7 @@ class CertificateRuleAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 
     def choice_filters(self, request, obj):
         return {"township": {"county_id": obj.county_id}}
+
+
+# The clerk's board, served inside the admin (its login, its look): /admin/board/.
+admin.site.register_page("board/", board_views.board, "board")

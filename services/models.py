@@ -18,6 +18,7 @@ from portal.models import (
     checked_on_field,
 )
 from portal.scoping import Ownership, RestrictedQuerySet
+from portal.validators import document_upload_validator
 from staff.models import CountyDepartment, Office, Post, PostHolder, Window
 
 
@@ -470,8 +471,12 @@ class Material(TrackedModel):
     necessity = models.CharField(_("是否必须"), max_length=12, choices=Necessity.choices, default=Necessity.REQUIRED)
     condition_note = models.CharField(_("需要的情形"), max_length=200, blank=True, help_text=_("如：代办时需要"))
     notes = models.TextField(_("填报须知"), blank=True)
-    blank_form = models.FileField(_("空白表格"), upload_to="forms/blank/", blank=True)
-    sample = models.FileField(_("示例样表"), upload_to="forms/sample/", blank=True)
+    blank_form = models.FileField(
+        _("空白表格"), upload_to="forms/blank/", blank=True, validators=[document_upload_validator]
+    )
+    sample = models.FileField(
+        _("示例样表"), upload_to="forms/sample/", blank=True, validators=[document_upload_validator]
+    )
 
     history = HistoricalRecords()
 

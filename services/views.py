@@ -1,8 +1,8 @@
-"""The residents' pages of a township: home, one-time notices, search, lists, certificates, villages.
+"""The residents' pages of a township: home, one-time notices, search, lists, certificates, villages, duty boards.
 
 Every view reads through named queryset methods, so its number of queries is
-fixed whatever the amount of data, and is wrapped by ``public_page``: short
-public caching, a server-side copy keyed by what the page shows, and ETags.
+fixed whatever the amount of data, and is wrapped by ``public_page``: a
+server-side copy keyed by the township's content version, and ETags.
 """
 
 from django.shortcuts import get_object_or_404, render
@@ -12,7 +12,6 @@ from django.views.decorators.http import require_safe
 from portal.caching import public_page
 from portal.codes import public_url
 from portal.models import Township, Village
-from services import freshness
 from services.models import (
     Category,
     CertificateRule,
@@ -23,7 +22,7 @@ from services.models import (
     TimeUnit,
 )
 from services.search import search_items, split_terms
-from staff.models import Office, Window
+from staff.models import Office, Post, Window
 
 
 def _title(label, township):
@@ -55,7 +54,7 @@ def _group_offices_by_floor(offices):
 
 
 @require_safe
-@public_page(freshness.township_home_version)
+@public_page()
 def township_home(request, township):
     """What the township's QR code opens: where to go, what can be done here, the lists and the villages."""
     township = _get_township(township)
@@ -126,7 +125,7 @@ def _government_service_jsonld(item, url):
 
 
 @require_safe
-@public_page(freshness.service_item_version)
+@public_page()
 def service_item(request, township, pk):
     """The one-time notice (一次性告知) of an item; withdrawn and merged items still answer here."""
     item = get_object_or_404(ServiceItem.objects.for_notice_page(), township__slug=township, pk=pk)
@@ -155,7 +154,7 @@ def service_item(request, township, pk):
 
 
 @require_safe
-@public_page(freshness.search_version)
+@public_page(reads=("q", "category", "event"))
 def search(request, township):
     """Find items by name, the words residents use, or a material; if nothing matches, say whom to call."""
     township = _get_township(township)
@@ -187,7 +186,7 @@ def search(request, township):
 
 
 @require_safe
-@public_page(freshness.list_index_version)
+@public_page()
 def list_index(request, township):
     """All published lists: the township's own, then each village's under its name."""
     township = _get_township(township)
@@ -207,7 +206,7 @@ def list_index(request, township):
 
 
 @require_safe
-@public_page(freshness.responsibility_list_version)
+@public_page(reads=("type",))
 def responsibility_list(request, township, pk):
     """One list with its entries, its version and date; ``?type=`` keeps one type of power."""
     rlist = get_object_or_404(
@@ -232,7 +231,7 @@ def responsibility_list(request, township, pk):
 
 
 @require_safe
-@public_page(freshness.certificate_boards_version)
+@public_page(scope="county")
 def certificate_boards(request, township):
     """The two boards at a village committee's door: certificates it may issue, and those it no longer issues."""
     township = _get_township(township)
@@ -247,7 +246,7 @@ def certificate_boards(request, township):
 
 
 @require_safe
-@public_page(freshness.village_version)
+@public_page()
 def village(request, township, pk):
     """A village: its service room, its agent, its lists and what the agent can carry to the township."""
     village = get_object_or_404(Village.objects.select_related("township__county"), township__slug=township, pk=pk)
@@ -261,3 +260,55 @@ def village(request, township, pk):
         .filter(handling=ServiceItem.Handling.VILLAGE_PROXY),
     }
     return render(request, "services/village.html", context)
+
+
+# Duty boards (职责牌): staff rows, with the items each office, window or post handles.
+
+
+@require_safe
+@public_page()
+def office(request, township, pk):
+    """An office, station or centre: where it is, its windows, its posts and who holds them, what it handles."""
+    office = get_object_or_404(
+        Office.objects.with_duty_board().select_related("township__county"), township__slug=township, pk=pk
+    )
+    context = {
+        "township": office.township,
+        "office": office,
+        "page_title": _title(office.name, office.township),
+        "items": ServiceItem.objects.filter(office=office).in_force().with_card(),
+    }
+    return render(request, "staff/office.html", context)
+
+
+@require_safe
+@public_page()
+def window(request, township, pk):
+    """A counter of the service hall: who sits there (A and B), which departments' items it accepts."""
+    window = get_object_or_404(
+        Window.objects.with_people().select_related("township__county"), township__slug=township, pk=pk
+    )
+    context = {
+        "township": window.township,
+        "window": window,
+        "page_title": _title(str(window), window.township),
+        "items": ServiceItem.objects.filter(window=window).in_force().with_card(),
+    }
+    return render(request, "staff/window.html", context)
+
+
+@require_safe
+@public_page()
+def post(request, township, pk):
+    """A post's duty board: its duties, its A and B holders with phones, its county counterparts."""
+    post = get_object_or_404(
+        Post.objects.with_holders().select_related("township__county"), township__slug=township, pk=pk
+    )
+    context = {
+        "township": post.township,
+        "post": post,
+        "page_title": _title(_("%(post)s 职责牌") % {"post": post.title}, post.township),
+        "liaisons": post.liaisons.select_related("department", "section"),
+        "items": ServiceItem.objects.filter(responsible_post=post).in_force().with_card(),
+    }
+    return render(request, "staff/post.html", context)

@@ -6,9 +6,10 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
-from portal.import_admin import SpreadsheetAdminMixin
+from spreadsheets.admin import SpreadsheetAdminMixin
+from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
+from staff import oversight_views
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
-from staff.resources import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
 
 
 class DepartmentSectionInline(TrackedTabularInline):
@@ -43,7 +44,7 @@ class DepartmentSectionAdmin(TrackedAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
-    resource_classes = [OfficeResource]  # 导入、导出、导入模板 (portal.import_admin)
+    resource_classes = [OfficeResource]  # 导入、导出、导入模板 (spreadsheets.admin)
     list_display = ("name", "kind", "township", "floor_label", "room", "phone", "order")
     list_filter = ("township", "kind")
     list_select_related = ("township",)
@@ -299,3 +300,7 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     def choice_filters(self, request, obj):
         county_id = obj.post.township.county_id
         return {"department": {"county_id": county_id}, "section": {"department__county_id": county_id}}
+
+
+# The county oversight page, served inside the admin (its login, its look): /admin/oversight/.
+admin.site.register_page("oversight/", oversight_views.oversight, "oversight")

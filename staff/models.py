@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.models import CheckedQuerySet, County, Township, TrackedModel, actor_field, checked_on_field
 from portal.scoping import Ownership, RestrictedQuerySet
-from portal.validators import phone_validator
+from portal.validators import image_upload_validator, phone_validator
 
 
 class CountyDepartmentQuerySet(RestrictedQuerySet):
@@ -214,7 +214,7 @@ class Staff(TrackedModel):
         _("姓名"), max_length=30, help_text=_("本乡镇内不能重名；如有同名，请加区分，如“王伟（民政）”。")
     )
     job_title = models.CharField(_("职务"), max_length=60, blank=True)
-    photo = models.ImageField(_("工作照"), upload_to="staff-photos/", blank=True)
+    photo = models.ImageField(_("工作照"), upload_to="staff-photos/", blank=True, validators=[image_upload_validator])
     office_phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
     mobile = models.CharField(_("手机"), max_length=30, blank=True, validators=[phone_validator])
     mobile_public = models.BooleanField(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Township
+from portal.text import escape_formula
 from staff.models import CountyDepartment, Liaison, Post, Staff
 
 
@@ -147,15 +148,6 @@ def county_oversight(county, *, today=None):
 
 # --- spreadsheet -------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Keep a spreadsheet from running text as a formula (a name could start with "=")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
 
 def _liaison_text(row):
     return f"{row.post.title}（{row.county_contact_name} {row.county_contact_phone}）"
@@ -188,6 +180,20 @@ def _gap_columns(gap):
     )
 
 
+def _fit_columns(sheet, first_row=1):
+    """Widen each column to its longest line (a Chinese character is two wide); keep text as text.
+
+    Phone numbers stay text cells with the text format, so a clerk's re-save cannot strip their zeros.
+    """
+    for column in sheet.iter_cols(min_row=first_row):
+        lines = [line for cell in column for line in str(cell.value or "").splitlines()]
+        widest = max((sum(2 if ord(c) > 0x2E7F else 1 for c in line) for line in lines), default=0)
+        sheet.column_dimensions[column[0].column_letter].width = max(8, min(40, widest + 2))
+        for cell in column:
+            if isinstance(cell.value, str):
+                cell.number_format = "@"
+
+
 def oversight_workbook(report):
     """Return the report as xlsx bytes: the matrix on the first sheet, one sheet per kind of gap."""
     from openpyxl import Workbook
@@ -196,10 +202,13 @@ def oversight_workbook(report):
     book = Workbook()
     sheet = book.active
     sheet.title = _("对接矩阵")
-    sheet.append([_cell(f"{report.county.name} 县乡工作对接情况（{report.today:%Y-%m-%d}）")])
-    sheet.append([_("乡镇")] + [_cell(d.name) for d in report.departments])
+    sheet.append([escape_formula(f"{report.county.name} 县乡工作对接情况（{report.today:%Y-%m-%d}）")])
+    sheet.append([_("乡镇")] + [escape_formula(d.name) for d in report.departments])
     for township, row in report.matrix:
-        sheet.append([_cell(township.name)] + [_cell("\n".join(_liaison_text(r) for r in cell)) for cell in row])
+        sheet.append(
+            [escape_formula(township.name)]
+            + [escape_formula("\n".join(_liaison_text(r) for r in cell)) for cell in row]
+        )
     for cells in sheet.iter_rows(min_row=3):
         for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -209,11 +218,14 @@ def oversight_workbook(report):
     for gap in report.gaps:
         gap_sheet = book.create_sheet(gap.title[:31])
         header, rows = _gap_columns(gap)
-        gap_sheet.append([_cell(h) for h in header])
+        gap_sheet.append([escape_formula(h) for h in header])
         for values in rows:
-            gap_sheet.append([_cell(v) for v in values])
+            gap_sheet.append([escape_formula(v) for v in values])
         for cell in gap_sheet[1]:
             cell.font = Font(bold=True)
+        gap_sheet.freeze_panes = "A2"
+    for each in book.worksheets:
+        _fit_columns(each, first_row=2 if each is sheet else 1)
 
     out = io.BytesIO()
     book.save(out)

@@ -1,10 +1,11 @@
+"""Staff's public addresses: the liaison table and the printable cards (duty boards are services' pages)."""
+
 from django.urls import path
 
-from staff import views
+from staff import print_views, views
 
 urlpatterns = [
-    path("t/<slug:township>/offices/<int:pk>/", views.office, name="office"),
-    path("t/<slug:township>/windows/<int:pk>/", views.window, name="window"),
-    path("t/<slug:township>/posts/<int:pk>/", views.post, name="post"),
     path("t/<slug:township>/liaison/", views.liaison_table, name="liaison_table"),
+    path("t/<slug:township>/print/windows/<int:pk>/", print_views.window_card, name="print_window_card"),
+    path("t/<slug:township>/print/posts/<int:pk>/", print_views.duty_card, name="print_duty_card"),
 ]

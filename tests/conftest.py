@@ -65,6 +65,41 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# A phone's browser, so that a test's scans count as a person's (portal/scans.py leaves bots and scripts out).
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 13; V2171A) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/116.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture
+def client():
+    """Django's test client, sending a phone's User-Agent like the residents' browsers do."""
+    from django.test import Client
+
+    return Client(HTTP_USER_AGENT=PHONE_USER_AGENT)
+
+
+@pytest.fixture(autouse=True)
+def every_scan_counts(settings):
+    """Count every opening: tests of the counter scan one code many times from one client.
+
+    tests/test_scan_counting.py sets the repeat window to show it.
+    """
+    settings.PORTAL_SCAN_REPEAT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def heavy_pages_unthrottled(settings):
+    """Print pages and code images neither rate-limited nor cached between a test's requests.
+
+    Tests render them many times from one client and change rows with update();
+    tests/test_heavy_pages.py turns both on.
+    """
+    settings.PORTAL_HEAVY_RATE = ""
+    settings.PORTAL_HEAVY_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def artefacts_dir():
     ARTEFACTS.mkdir(exist_ok=True)

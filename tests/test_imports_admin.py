@@ -1,5 +1,6 @@
 """Import and export through the real admin URLs: template, upload → preview → confirm, CSV for Excel."""
 
+import io
 import os
 import re
 
@@ -228,3 +229,53 @@ def test_the_uploaded_file_waits_under_var_between_preview_and_confirm_and_is_re
 
     assert len(waiting) == 1 and waiting[0].name.startswith("preview-") and waiting[0] != old
     assert list((tmp_path / "import-previews").iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_the_confirm_token_is_bound_to_the_list_it_was_previewed_for(admin_client, hall, township):
+    preview = _upload(admin_client, ITEMS, _items_file(hall), "服务事项.xlsx", township=township.pk)
+    before = table_counts()
+
+    replayed = admin_client.post(reverse("admin:staff_staff_process_import"), {"token": _token(preview)})
+
+    assert replayed.status_code == 302 and replayed["Location"] == reverse("admin:staff_staff_import")
+    message = str(list(admin_client.get(replayed["Location"]).context["messages"])[0])
+    assert message == "这个预览是为另一个清单做的，不能在这里确认：请在这里重新上传文件。"
+    assert table_counts() == before
+
+
+@pytest.mark.django_db
+def test_the_export_page_is_in_chinese_with_xlsx_chosen(admin_client, hall):
+    response = admin_client.get(reverse(f"{ITEMS}export"))
+
+    page = response.content.decode()
+    form = response.context["form"]
+    assert form.fields["format"].initial == "0" and form.fields["format"].choices[0][1] == "xlsx"
+    assert "---" not in [label for _value, label in form.fields["format"].choices]
+    labels = [f.label for f in form.fields.values() if getattr(f, "is_selectable_field", False)]
+    assert labels[:3] == ["事项编号", "事项名称", "群众常用说法"]
+    for english in ("Select all", "Submit", "This exporter", "Export", "Format", "Resource"):
+        assert english not in page, english
+    assert "全选" in page and 'value="导出"' in page
+
+
+@pytest.mark.django_db
+def test_a_clerks_template_offers_the_townships_names_and_every_fixed_value_in_drop_downs(clerk_client, hall):
+    from openpyxl import load_workbook
+
+    response = clerk_client.get(reverse("admin:staff_post_import_template"))
+
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["岗位"]
+    header = [c.value for c in sheet[1]]
+    validations = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    office = validations[f"{chr(65 + header.index('所属办公室'))}2"]
+    assert office.startswith("'下拉选项'!$") or "社会事务办" in office
+    choices = book["下拉选项"] if "下拉选项" in book.sheetnames else None
+    if choices is not None:
+        offices = [c.value for c in choices[office.split("!$")[1].split("$")[0]]]
+    else:
+        offices = office.strip('"').split(",")
+    assert "社会事务办" in offices
+    assert choices is None or choices.sheet_state == "hidden"
+    assert sheet.freeze_panes == "A2"

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from portal.imports import DELETE, NEW, SKIP, UPDATE
-from services.imports import import_lists_file
 from services.models import LegalBasis, Material, ResponsibilityEntry, ServiceItem, Step
+from spreadsheets.importing import DELETE, NEW, SKIP, UPDATE
+from spreadsheets.lists import import_lists_file
 from staff.models import Post, PostHolder, Staff
 from tests.spreadsheet_files import service_hall, table_counts, xlsx
 
@@ -238,3 +238,29 @@ def test_a_clerk_names_existing_legal_bases_but_cannot_add_new_ones(hall, townsh
 
     _run({"服务事项": [["事项编号", "设定依据"], [item.code, f"{law.title}{law.article}"]]}, township, clerk)
     assert list(item.legal_bases.all()) == [law]
+
+
+@pytest.mark.django_db
+def test_new_windows_posts_and_villages_get_their_printed_codes_and_nothing_else_does(hall, township):
+    from portal.models import QRCode, Village
+    from staff.models import Window
+
+    before = set(QRCode.objects.values_list("pk", flat=True))
+    sheets = {
+        "村（社区）": [["名称"], ["新村"]],
+        "岗位": [["岗位名称", "所属办公室"], ["新岗位", "社会事务办"]],
+        "窗口": [
+            ["窗口号", "窗口名称", "窗口类型", "所在办公室", "受理部门"],
+            [77, "新窗口", "专门窗口", "便民服务中心", "东岭乡测试局1"],
+        ],
+    }
+
+    _run(sheets, township)
+
+    added = QRCode.objects.exclude(pk__in=before)
+    targets = {qr.target for qr in added}
+    assert targets == {
+        Village.objects.get(name="新村"),
+        Post.objects.get(title="新岗位"),
+        Window.objects.get(township=township, number=77),
+    }

@@ -120,9 +120,11 @@ def test_one_error_anywhere_fails_the_command_with_the_error_list_and_writes_not
     assert failure.value.returncode == 1
     assert "导入失败：共 2 处错误，数据库没有任何改动" in str(failure.value)
     assert err.getvalue().splitlines()[-2:] == [
-        "工作表「服务事项」第4行「办理科室」：本乡镇没有名为「不存在办」的办公室（站、中心）。",
+        # Issue 13: a name that matches nothing lists the closest names or, where there are few, all of them.
+        "工作表「服务事项」第4行「办理科室」：本乡镇没有名为「不存在办」的办公室（站、中心）。"
+        "可以填：便民服务中心、社会事务办、综合办。",
         # The rule names the item that could not be added: reported too, so nothing is half written.
-        "工作表「证明事项」第2行「对应服务事项」：本乡镇没有事项编号为「WB-02」的服务事项。",
+        "工作表「证明事项」第2行「对应服务事项」：本乡镇没有事项编号为「WB-02」的服务事项。是不是「WB-01」？",
     ]
     assert table_counts() == before
 

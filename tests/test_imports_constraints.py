@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import CheckConstraint
 
-from portal.imports import check_constraint
 from services.models import CertificateRule, Material, ServiceItem
+from spreadsheets.constraints import check_constraint
 from staff.models import Office, PostHolder, Staff, Window
 from tests import builders
 

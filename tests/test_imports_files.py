@@ -5,11 +5,13 @@ Also the blank template and the formula escaping on export.
 
 import pytest
 
-from portal.imports import NEW, ClerkCSV, ClerkXLSX, template_workbook
-from portal.spreadsheets import escape_formula, read_upload, unescape_formula
-from services.imports import import_lists_file
+from portal.text import escape_formula, unescape_formula
 from services.models import ServiceItem
-from services.resources import MaterialResource, ServiceItemResource, StepResource
+from spreadsheets.columns import ClerkCSV, ClerkXLSX, template_workbook
+from spreadsheets.files import read_upload
+from spreadsheets.importing import NEW
+from spreadsheets.lists import import_lists_file
+from spreadsheets.lists.services import MaterialResource, ServiceItemResource, StepResource
 from tests.spreadsheet_files import csv_bytes, read_xlsx, service_hall, table_counts, xlsx
 
 HEADER = [

@@ -12,8 +12,8 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from portal.spreadsheets import MAX_FILE_BYTES, MAX_ROWS
-from services.imports import import_lists_file
+from spreadsheets.files import MAX_FILE_BYTES, MAX_ROWS
+from spreadsheets.lists import import_lists_file
 from tests.spreadsheet_files import csv_bytes, service_hall, table_counts, xlsx
 
 ITEM_HEADER = ["事项编号", "事项名称", "事项类型", "办理科室", "受理窗口", "责任岗位", "承诺时限", "办理方式"]

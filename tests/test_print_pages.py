@@ -61,10 +61,17 @@ def test_duty_card_shows_post_holders_with_photo_placeholders_duties_phone_and_c
     assert QRCode.objects.pointing_at(post).get().code in body
 
 
+TINY_PNG_HEX = (
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478da63f8cfc0000003010100"
+    "c9fe92ef0000000049454e44ae426082"
+)
+
+
 def test_duty_card_shows_a_photo_when_there_is_one(client, township, hall, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     person = hall["staff"][0]
-    person.photo.save("a.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+    # A real (tiny) PNG: the media storage re-encodes every image it saves (portal/storage.py).
+    person.photo.save("a.png", ContentFile(bytes.fromhex(TINY_PNG_HEX)), save=True)
     body = get_page(client, reverse("print_duty_card", kwargs={"township": township.slug, "pk": hall["posts"][0].pk}))
     assert f'src="{person.photo.url}"' in body
     assert body.count('aria-label="暂无照片"') == 1

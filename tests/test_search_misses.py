@@ -64,11 +64,11 @@ def test_the_board_lists_misses_and_a_clerk_fixes_one_as_a_synonym_in_two_clicks
     _search(client, township, "火星移民")
     clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
     client.force_login(clerk)
-    board = client.get(reverse("board"))
+    board = client.get(reverse("admin:board"))
     assertContains(board, "火星移民")
     assertContains(board, 'name="csrfmiddlewaretoken"')
     response = client.post(
-        reverse("search_fix_miss"),
+        reverse("admin:search_fix_miss"),
         {"township": township.slug, "query": "火星移民", "item": scene.homestead.pk, "as": "synonym"},
     )
     assert response.status_code == 302
@@ -83,7 +83,7 @@ def test_a_clerk_adds_the_words_as_an_item_keyword(client, scene, township):
     clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
     client.force_login(clerk)
     client.post(
-        reverse("search_fix_miss"),
+        reverse("admin:search_fix_miss"),
         {"township": township.slug, "query": "盖个猪圈", "item": scene.homestead.pk, "as": "keyword"},
     )
     scene.homestead.refresh_from_db()
@@ -98,12 +98,12 @@ def test_a_clerk_cannot_fix_another_townships_miss(client, scene, township, othe
     clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
     client.force_login(clerk)
     response = client.post(
-        reverse("search_fix_miss"),
+        reverse("admin:search_fix_miss"),
         {"township": other_township.slug, "query": "别处", "item": other_item.pk, "as": "synonym"},
     )
     assert response.status_code == 404
     response = client.post(
-        reverse("search_fix_miss"),
+        reverse("admin:search_fix_miss"),
         {"township": township.slug, "query": "别处", "item": other_item.pk, "as": "synonym"},
     )
     assert response.status_code == 404
@@ -116,9 +116,9 @@ def test_the_fix_needs_a_post_with_a_csrf_token(scene, township):
     clerk, _ = staff_account_ensure(username="clerk", township=township, password=PASSWORD)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(clerk)
-    assert strict.get(reverse("search_fix_miss")).status_code == 405
+    assert strict.get(reverse("admin:search_fix_miss")).status_code == 405
     response = strict.post(
-        reverse("search_fix_miss"), {"township": township.slug, "query": "x", "item": scene.homestead.pk}
+        reverse("admin:search_fix_miss"), {"township": township.slug, "query": "x", "item": scene.homestead.pk}
     )
     assert response.status_code == 403
 
@@ -134,16 +134,16 @@ def test_the_board_costs_a_fixed_number_of_queries_with_misses(client, scene, to
     for words in ("火星移民", "月球旅游"):
         _search(client, township, words)
     client.force_login(clerk)
-    client.get(reverse("board"))
+    client.get(reverse("admin:board"))
     engine.forget()
     # 18 as without misses, then the township's in-force items for the choice, the search text's version,
     # synonyms and prepared rows (to preselect the closest item): whatever the number of misses.
     with django_assert_num_queries(22):
-        client.get(reverse("board"))
+        client.get(reverse("admin:board"))
     _search(client, township, "土星")
     engine.forget()
     with django_assert_num_queries(22):
-        client.get(reverse("board"))
+        client.get(reverse("admin:board"))
 
 
 def test_a_county_wide_rule_links_its_alternative_only_in_the_township_of_that_item(

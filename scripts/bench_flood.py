@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""The township home's throughput while eight clients hammer the print pages, with and without protection.
+
+Not a test: run it by hand (``.venv/bin/python scripts/bench_flood.py``) and
+read the numbers. It builds the same scratch database as bench_pages.py (demo
+fixtures, DEBUG=0, gunicorn), issues the demo's codes, then for each setup
+
+* "protected": the defaults (heavy pages rate-limited per client and cached,
+  portal/throttle.py);
+* "unprotected": PORTAL_HEAVY_RATE="" and PORTAL_HEAVY_CACHE_SECONDS=0, as
+  before issue 11;
+
+measures ``wrk`` on the township home alone, then again while eight ``wrk``
+clients (one connection each, each with its own address in X-Real-IP, as the
+proxy would report it) request the code sheet, booklet, certificate boards,
+gate poster, code card, WeChat picture and QR PNG/SVG in a closed loop, then
+alone again. Needs ``wrk``.
+"""
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+_spec = importlib.util.spec_from_file_location("bench_pages", ROOT / "scripts" / "bench_pages.py")
+bench_pages = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_pages)
+
+URLS = """
+import json
+from portal import codes
+from portal.models import Township, Village
+from django.urls import reverse
+t = Township.objects.order_by("slug").first()
+gate = codes.gate_code(t)
+village = Village.objects.filter(township=t).order_by("pk").first()
+wechat = codes.code_for_target(village) if village else gate
+print(json.dumps({
+    "home": t.get_absolute_url(),
+    "heavy": [
+        reverse("print_code_sheet", kwargs={"township": t.slug}),
+        reverse("print_booklet", kwargs={"township": t.slug}),
+        reverse("print_certificate_boards", kwargs={"township": t.slug}),
+        reverse("print_gate_poster", kwargs={"township": t.slug}),
+        reverse("print_code_card", kwargs={"code": gate.code}),
+        reverse("print_wechat_image", kwargs={"code": wechat.code}),
+        f"/q/{gate.code}.png?size=1200",
+        f"/q/{gate.code}.svg",
+    ],
+}))
+"""
+
+
+def _urls(env):
+    output = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", URLS], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _flood(urls, seconds):
+    """Start eight wrk clients, one connection each, each with its own client address."""
+    processes = []
+    for n in range(8):
+        url = urls[n % len(urls)]
+        command = ["wrk", "-t1", "-c1", f"-d{seconds}s", "-H", f"X-Real-IP: 10.0.0.{n + 1}", url]
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+    return processes
+
+
+def _flood_totals(processes):
+    import re
+
+    total = refused = 0
+    for process in processes:
+        text = process.communicate(timeout=120)[0]
+        requests = re.search(r"(\d+) requests in", text)
+        non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+        total += int(requests.group(1)) if requests else 0
+        refused += int(non_2xx.group(1)) if non_2xx else 0
+    return total, refused
+
+
+NGINX_CONF = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/nginx-body; proxy_temp_path {dir}/nginx-proxy;
+    fastcgi_temp_path {dir}/nginx-fcgi; uwsgi_temp_path {dir}/nginx-uwsgi; scgi_temp_path {dir}/nginx-scgi;
+    limit_req_zone $binary_remote_addr zone=heavy:10m rate=30r/m;
+    server {{
+        listen 127.0.0.1:{front};
+        location / {{
+            proxy_pass http://127.0.0.1:{back};
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+        }}
+        location ~ ^/(t/[^/]+/print/|print/q/|q/[0-9A-Za-z]+\\.(png|svg)$) {{
+            limit_req zone=heavy burst=10 nodelay;
+            limit_req_status 429;
+            proxy_pass http://127.0.0.1:{back};
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def _nginx(workdir, back, wanted):
+    """Run nginx in front of gunicorn with README's limit_req (all load comes from one address here)."""
+    if not wanted:
+        yield None
+        return
+    front = bench_pages._free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=workdir, front=front, back=back))
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        yield f"http://127.0.0.1:{front}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each measurement (default 10)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections on the home page")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2, help="gunicorn workers")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--nginx", action="store_true", help="also measure behind nginx with README's limit_req")
+    args = parser.parse_args()
+    if args.duration > 60:
+        parser.error("--duration is at most 60 s")
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install -y wrk")
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-flood-"))
+    port = bench_pages._free_port()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        env = bench_pages._prepare(workdir, port)
+        env["CLIENT_IP_HEADER"] = "HTTP_X_REAL_IP"  # as behind the proxy: each flooder is its own client
+        subprocess.run([PYTHON, "manage.py", "issue_codes"], cwd=ROOT, env=env, check=True, capture_output=True)
+        urls = _urls(env)
+        heavy = [base + path for path in urls["heavy"]]  # warmed directly, each worker from addresses of its own
+        wrk_args = argparse.Namespace(threads=args.threads, connections=args.connections)
+        results = {}
+        setups = [
+            ("protected (defaults)", {}, False),
+            ("unprotected (no limit, no cache)", {"PORTAL_HEAVY_RATE": "", "PORTAL_HEAVY_CACHE_SECONDS": "0"}, False),
+        ]
+        if args.nginx:
+            setups.insert(1, ("protected, behind nginx limit_req", {}, True))
+        for label, extra, via_nginx in setups:
+            with bench_pages.Gunicorn({**env, **extra}, port, args.workers), _nginx(workdir, port, via_nginx) as front:
+                home = (front or base) + urls["home"]
+                flood_urls = [(front or base) + path for path in urls["heavy"]]
+                bench_pages._wait_for(home)
+                # Render each heavy page in every worker (each has its own cache) from addresses of its
+                # own, as a flood that has gone on for a while finds them; slow pages: a long timeout.
+                for n in range(1 if extra else args.workers * 3):  # nothing to warm without a cache
+                    for url in heavy:
+                        request = urllib.request.Request(url, headers={"X-Real-IP": f"10.9.{n}.1"})
+                        with urllib.request.urlopen(request, timeout=120) as response:
+                            response.read()
+                bench_pages._wrk(home, wrk_args, 2)  # warm every worker
+                alone = bench_pages._wrk(home, wrk_args, args.duration)
+                flooders = _flood(flood_urls, args.duration + 4)
+                time.sleep(2)
+                flooded = bench_pages._wrk(home, wrk_args, args.duration)
+                flood_total, flood_refused = _flood_totals(flooders)
+                time.sleep(1)
+                again = bench_pages._wrk(home, wrk_args, args.duration)
+            baseline = (alone["requests"] + again["requests"]) / (2 * args.duration)
+            print(label, "done", flush=True)
+            results[label] = {
+                "alone": baseline,
+                "flooded": flooded["requests"] / args.duration,
+                "flooded_p99": flooded["p99"],
+                "home_errors": flooded["errors"],
+                "flood_rps": flood_total / (args.duration + 4),
+                "flood_refused": flood_refused,
+                "flood_total": flood_total,
+            }
+        print(
+            f"\ngunicorn {args.workers} sync workers, DEBUG=0, SQLite, demo data; home: wrk -t{args.threads} "
+            f"-c{args.connections} {args.duration}s; flood: 8 × wrk -c1 on {len(heavy)} heavy addresses; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        for label, row in results.items():
+            share = row["flooded"] / row["alone"] if row["alone"] else 0
+            print(
+                f"  {label:34s} home alone {row['alone']:7.1f} req/s, under flood {row['flooded']:7.1f} req/s "
+                f"({share:4.0%}; p99 {row['flooded_p99']}); flood {row['flood_rps']:7.1f} req/s, "
+                f"{row['flood_refused']} of {row['flood_total']} refused (429)"
+            )
+    finally:
+        if args.keep:
+            print(f"\nscratch folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
