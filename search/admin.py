@@ -1,13 +1,13 @@
 """Admin for the synonyms residents' words need (importable and exportable like every list) and the misses."""
 
 from django.contrib import admin
-from spreadsheets.admin import SpreadsheetAdminMixin
 
 from portal.admin_base import TrackedAdmin
 from portal.admin_scoping import ScopedAdminMixin
 from search import board_views
 from search.models import SearchMiss, Synonym
 from search.resources import SynonymResource
+from spreadsheets.admin import SpreadsheetAdminMixin
 
 
 @admin.register(Synonym)
