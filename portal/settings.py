@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "staff.apps.StaffConfig",
     "services.apps.ServicesConfig",
     "spreadsheets.apps.SpreadsheetsConfig",
+    "workdays.apps.WorkdaysConfig",
     "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -117,7 +117,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_select_related = ("township", "office", "window")
     search_fields = ("code", "name", "keywords", "summary", "base_code", "implementation_code")
     # Select2's search box is translated; the two-list widget's instructions are still English in Django 5.2.
-    autocomplete_fields = ("department", "merged_into", "legal_bases", "life_events")
+    autocomplete_fields = ("department", "merged_into", "successor", "legal_bases", "life_events")
     checked_by = {"last_checked_on": "last_checked_by"}
     ordering = ("township__name", "order", "code")
     inlines = (MaterialInline, StepInline)
@@ -142,7 +142,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             _("办理地点和责任人"),
             {"fields": ("handling", "department", "office", "window", "responsible_post")},
         ),
-        (_("受理条件、办理结果和依据"), {"fields": ("conditions", "result", "legal_bases")}),
+        (_("受理条件、办理结果和依据"), {"fields": ("conditions", "result", "legal_bases", "no_materials_needed")}),
         (
             _("时限与收费"),
             {
@@ -177,7 +177,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
                     "status",
                     ("suspended_from", "suspended_until"),
                     "status_reason",
-                    "withdrawn_on",
+                    ("withdrawn_on", "successor"),
                     ("merged_into", "merged_on"),
                     ("last_checked_on", "last_checked_by"),
                 ),
@@ -194,6 +194,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             "office": township,
             "window": township,
             "responsible_post": township,
+            "successor": township,
             "department": {"county_id": obj.township.county_id},
         }
 

@@ -169,7 +169,7 @@ class ServiceItemQuerySet(CheckedQuerySet):
     def for_notice_page(self):
         """Return ``with_guide()`` plus the window's A and B staff and the merge target's township."""
         return self.with_guide().select_related(
-            "window__office", "window__primary_staff", "window__backup_staff", "merged_into__township"
+            "window__office", "window__primary_staff", "window__backup_staff", "merged_into__township", "successor"
         )
 
 
@@ -289,6 +289,12 @@ class ServiceItem(TrackedModel):
     legal_bases = models.ManyToManyField(
         LegalBasis, verbose_name=_("设定依据"), related_name="service_items", blank=True
     )
+    # An empty material list is not a statement: only this box lets the page say 不需要材料.
+    no_materials_needed = models.BooleanField(
+        _("无需提交材料"),
+        default=False,
+        help_text=_("确实不需要任何材料时才勾选；没录材料又没勾选，页面显示“材料清单待公布”。"),
+    )
 
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.IN_FORCE)
     suspended_from = models.DateField(_("暂停起始日期"), null=True, blank=True)
@@ -299,6 +305,15 @@ class ServiceItem(TrackedModel):
         "self", verbose_name=_("合并到"), on_delete=models.PROTECT, null=True, blank=True, related_name="merged_items"
     )
     merged_on = models.DateField(_("合并日期"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("改为办理"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text=_("已取消的事项，群众现在应办理的事项（如有）；页面上会链接过去。"),
+    )
 
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     last_checked_on = checked_on_field()
@@ -398,8 +413,26 @@ class ServiceItem(TrackedModel):
                 errors[field] = _("所选内容不属于本乡镇。")
         if self.department_id and self.township_id and self.department.county_id != self.township.county_id:
             errors["department"] = _("所选部门不属于本乡镇所在的县（区）。")
+        if self.successor_id:
+            if self.successor_id == self.pk:
+                errors["successor"] = _("事项不能改为办理它自己。")
+            elif self.successor.township_id != self.township_id:
+                errors["successor"] = _("只能指向本乡镇的事项。")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def visits_text(self):
+        """Return how often a resident must come, as the card and the details both print it."""
+        if self.visits == 0:
+            # Zero visits says nothing about the internet: how it is done otherwise is online_depth's to say.
+            return "不用到现场"
+        return f"最多跑{self.visits}次"
+
+    @property
+    def materials_unknown(self):
+        """True when no material is recorded and nobody has said that none is needed."""
+        return not self.no_materials_needed and not self.materials.all()
 
     @property
     def is_available(self):
@@ -507,6 +540,13 @@ class Material(TrackedModel):
 
     def __str__(self):
         return self.name
+
+    DOWNLOAD_WORDS = ("本页下载", "本页面下载", "页面下载")
+
+    def clean(self):
+        # The page offers a download only when a file is attached; a note must not promise one that is not there.
+        if not self.blank_form and any(word in self.source_note + self.notes for word in self.DOWNLOAD_WORDS):
+            raise ValidationError({"blank_form": _("说明里写了可以下载，但没有上传空白表格：请上传表格，或改掉说明。")})
 
     @property
     def form_text(self):

@@ -257,16 +257,21 @@ class Staff(TrackedModel):
 
     natural_key.dependencies = ["portal.township"]
 
+    # The one rule for a person's number, used by every public page and print: the office phone, else a
+    # public mobile; nothing for someone who has left (they appear on no public page at all).
     @property
     def public_phone(self):
-        """Return the number residents may call: the office phone, else a public mobile."""
+        """Return the number residents may call: the office phone, else a public mobile; "" once they have left."""
+        if not self.active:
+            return ""
         if self.office_phone:
             return self.office_phone
-        return self.mobile if self.mobile_public else ""
+        return self.public_mobile
 
     @property
     def public_mobile(self):
-        return self.mobile if self.mobile_public else ""
+        """Return the mobile if its owner agreed to publish it and is still in post, else ""."""
+        return self.mobile if self.mobile_public and self.active else ""
 
 
 class WindowQuerySet(RestrictedQuerySet):
@@ -353,6 +358,19 @@ class Window(TrackedModel):
 
     def get_absolute_url(self):
         return reverse("window", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    # Public pages name the window's A and B through these: someone who has left is shown as nobody.
+    @property
+    def public_primary_staff(self):
+        """Return the A staff member if still in post, else None."""
+        staff = self.primary_staff
+        return staff if staff is not None and staff.active else None
+
+    @property
+    def public_backup_staff(self):
+        """Return the B staff member if still in post, else None."""
+        staff = self.backup_staff
+        return staff if staff is not None and staff.active else None
 
     def clean(self):
         errors = {}
@@ -463,14 +481,33 @@ class Post(TrackedModel):
         return [h for h in self.holders.all() if h.role == PostHolder.Role.BACKUP]
 
     @property
+    def public_holders(self):
+        """Return the holders still in post, A first: someone who has left keeps a row until reassigned."""
+        return [h for h in self.holders.all() if h.staff.active]
+
+    @property
     def contact_phone(self):
+        """Return the post's own phone, else the first holder's public phone (A first), else ""."""
         if self.phone:
             return self.phone
-        for holder in self.holders.all():
-            # Someone who has left keeps their row until a clerk reassigns the post; never send callers to them.
-            if holder.staff.active and holder.staff.public_phone:
+        for holder in self.public_holders:
+            if holder.staff.public_phone:
                 return holder.staff.public_phone
         return ""
+
+    @property
+    def first_contact(self):
+        """Return ``(person or None, phone)`` for a one-line "whom to see": the A holder with their own number.
+
+        A person's number is always that person's (``Staff.public_phone``), so a
+        short card and the holder list below it cannot show two numbers for one
+        person; the post's own phone is named only when no holder has one.
+        """
+        holders = self.public_holders
+        for holder in holders:
+            if holder.staff.public_phone:
+                return holder.staff, holder.staff.public_phone
+        return (holders[0].staff if holders else None), self.phone
 
 
 class PostHolder(TrackedModel):

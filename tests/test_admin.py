@@ -28,6 +28,7 @@ from services.models import (
 )
 from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 from tests import builders
+from workdays.models import CalendarDay
 
 _n = itertools.count(1)
 
@@ -88,6 +89,7 @@ BUILDERS = {
         township=t, entries=1, version=f"第{next(_n)}版"
     ).entries.get(),
     CertificateRule: lambda t, users: builders.make_certificate_rule(county=t.county),
+    CalendarDay: lambda t, users: CalendarDay.objects.get(date=datetime.date(2026, 10, 1)),
 }
 
 
