@@ -54,8 +54,18 @@ def _checked(date):
     return date.isoformat() if date else _("从未核对")
 
 
+def _draft_label(item):
+    """Name a draft and what keeps it from being published (or the day it will be)."""
+    missing = item.missing_for_publication()
+    if item.status == ServiceItem.Status.DRAFT:
+        state = _("缺少：") + "、".join(map(str, missing)) if missing else _("齐全，可以发布")
+    else:
+        state = _("定于%(date)s发布") % {"date": item.publish_from.isoformat()}
+    return f"{item.code} {item.name}（{state}）"
+
+
 def township_board(township, *, today=None):
-    """Return the ``Board`` of ``township``: 11 queries, one per section."""
+    """Return the ``Board`` of ``township``: 12 queries, one per section."""
     today = today or timezone.localdate()
     days = settings.PORTAL_STALE_AFTER_DAYS
     cutoff = today - datetime.timedelta(days=days)
@@ -118,6 +128,14 @@ def township_board(township, *, today=None):
         ),
     ]
     incomplete = [
+        Section(
+            "drafts",
+            _("草稿和待发布的事项"),
+            list(ServiceItem.objects.of_township(township).drafts().with_publication_check().order_by("code")),
+            _draft_label,
+            "admin:services_serviceitem_changelist",
+            "?status__exact=draft",
+        ),
         Section(
             "without_materials",
             _("事项没有申请材料"),

@@ -159,7 +159,8 @@ def _whom_to_ask(item):
 @public_page(daily=True)  # the due date next to 承诺N个工作日 is counted from today
 def service_item(request, township, pk):
     """The one-time notice (一次性告知) of an item; withdrawn and merged items still answer here."""
-    item = get_object_or_404(ServiceItem.objects.for_notice_page(), township__slug=township, pk=pk)
+    # A draft has no public page yet; a scheduled withdrawal reads as withdrawn from its date (as_of).
+    item = get_object_or_404(ServiceItem.objects.public().for_notice_page(), township__slug=township, pk=pk).as_of()
     url = public_url(item.get_absolute_url())
     post = item.responsible_post
     materials = list(item.materials.all())

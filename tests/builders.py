@@ -127,6 +127,8 @@ def make_legal_basis(*, title=None, article="第一条", **fields):
 def make_item(*, township, office=None, code=None, name=None, materials=0, steps=0, **fields):
     """Create a service item with ``materials`` and ``steps`` numbered rows."""
     fields.setdefault("item_type", ServiceItem.ItemType.PUBLIC_SERVICE)
+    # Tests build published items unless they say otherwise; a new item's own default is a draft.
+    fields.setdefault("status", ServiceItem.Status.IN_FORCE)
     fields.setdefault("promised_limit_value", 5)
     fields.setdefault("legal_limit_value", 20)
     fields.setdefault("last_checked_on", datetime.date(2026, 11, 1))
