@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside CommonMiddleware: a 404 under a township's former slug becomes a 301 to its current address.
+    "portal.slugs.FormerSlugRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The same for visitors with a session who are not staff (portal/throttle.py).

@@ -93,12 +93,12 @@ def township_board(township, *, today=None):
             list(
                 Liaison.objects.of_township(township)
                 .not_confirmed_since(cutoff)
-                .select_related("post", "department")
+                .select_related("post", "department", "section")
                 .order_by("post__title", "department__name")
             ),
             lambda r: (
                 f"{r.post.title} ↔ {r.department.display_name}"
-                f" {r.county_contact_name} {r.county_contact_phone}（{_checked(r.confirmed_on)}）"
+                f" {r.county_person} {r.county_phone}（{_checked(r.confirmed_on if r.is_confirmed else None)}）"
             ),
             "admin:staff_liaison_changelist",
         ),

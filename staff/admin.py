@@ -186,9 +186,9 @@ class PostHolderInline(TrackedTabularInline):
 class LiaisonInline(TrackedTabularInline):
     model = Liaison
     fields = ("department", "section", "matters", "county_contact_name", "county_contact_phone", "confirmed_on")
+    readonly_fields = ("confirmed_on",)  # given by a county reviewer only (县乡对接总览 › 县级确认)
     verbose_name = _("对接的县直部门")
     verbose_name_plural = _("对接的县直部门（县乡工作对接联系表）")
-    checked_by = {"confirmed_on": "confirmed_by"}
 
     def row_choice_filters(self, request, parent):
         if not parent.township_id:
@@ -286,11 +286,12 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     )
     autocomplete_fields = ("post", "department", "section")
     ordering = ("post__township__name", "post__office__order", "post__order", "post__title", "department__order")
-    checked_by = {"confirmed_on": "confirmed_by"}
+    # The county confirmation is given by a reviewer on the oversight page, never typed in here.
+    readonly_fields = ("confirmed_on", "confirmed_by", "confirmed_contact")
     fieldsets = (
         (_("乡镇岗位"), {"fields": ("post", "matters")}),
         (_("县级对接"), {"fields": ("department", "section", "county_contact_name", "county_contact_phone")}),
-        (_("状态"), {"fields": (("confirmed_on", "confirmed_by"),)}),
+        (_("县级确认"), {"fields": (("confirmed_on", "confirmed_by"), "confirmed_contact")}),
     )
 
     @admin.display(description=_("乡镇"), ordering="post__township__name")
@@ -304,3 +305,4 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 
 # The county oversight page, served inside the admin (its login, its look): /admin/oversight/.
 admin.site.register_page("oversight/", oversight_views.oversight, "oversight")
+admin.site.register_page("oversight/confirm/", oversight_views.confirm_liaisons, "oversight_confirm")

@@ -7,7 +7,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import CheckedQuerySet, County, Township, TrackedModel, actor_field, checked_on_field
+from portal.models import (
+    CheckedQuerySet,
+    County,
+    Township,
+    TrackedModel,
+    actor_field,
+    checked_on_field,
+    not_checked_since_q,
+)
 from portal.scoping import Ownership, RestrictedQuerySet
 from portal.validators import image_upload_validator, phone_validator
 
@@ -74,6 +82,7 @@ class DepartmentSection(TrackedModel):
         CountyDepartment, verbose_name=_("县直部门"), on_delete=models.CASCADE, related_name="sections"
     )
     name = models.CharField(_("股室名称"), max_length=60)
+    # Kept once here by the county reviewer: every township's liaison table shows these (Liaison.county_person).
     head_name = models.CharField(_("负责人"), max_length=30, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True, validators=[phone_validator])
 
@@ -565,9 +574,33 @@ class LiaisonQuerySet(CheckedQuerySet):
     def in_county(self, county):
         return self.filter(post__township__county=county)
 
+    def with_current_contact(self):
+        """Annotate ``contact_now``: the county person and phone shown now, as a confirmation records them."""
+        from django.db.models import Case, Value, When
+        from django.db.models.functions import Concat
+
+        return self.annotate(
+            contact_now=Case(
+                When(
+                    ~Q(section__head_name="") & Q(section__isnull=False),
+                    then=Concat("section__head_name", Value(" "), "section__phone"),
+                ),
+                default=Concat("county_contact_name", Value(" "), "county_contact_phone"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def unconfirmed(self):
+        """Rows without a standing county confirmation: never confirmed, or the person or phone changed since."""
+        return self.with_current_contact().filter(
+            Q(confirmed_on__isnull=True) | ~Q(confirmed_contact=models.F("contact_now"))
+        )
+
     def not_confirmed_since(self, cutoff):
-        """Rows the county side has not confirmed since ``cutoff`` (or ever)."""
-        return self.not_checked_since(cutoff, "confirmed_on")
+        """Rows the county side has not confirmed since ``cutoff`` (or ever), or whose confirmation no longer holds."""
+        return self.with_current_contact().filter(
+            not_checked_since_q(cutoff, "confirmed_on") | ~Q(confirmed_contact=models.F("contact_now"))
+        )
 
     def with_both_sides(self):
         """Select post, office, department and section; prefetch the post's holders."""
@@ -602,10 +635,22 @@ class Liaison(TrackedModel):
         related_name="liaisons",
     )
     matters = models.CharField(_("对接事项"), max_length=200, blank=True)
-    county_contact_name = models.CharField(_("县级责任人"), max_length=30)
-    county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, validators=[phone_validator])
-    confirmed_on = checked_on_field(_("县级最近确认日期"))
+    # The county side is kept once, on the section, by the county reviewer; these two are only for a row
+    # without a section (or a section without a head), and are then the township's own note.
+    county_contact_name = models.CharField(
+        _("县级责任人"), max_length=30, blank=True, help_text=_("选了股室且股室填了负责人的，以股室为准，这里不用填。")
+    )
+    county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, blank=True, validators=[phone_validator])
+    # Set only by a county reviewer (staff.oversight.liaisons_confirm), never by a township's form or sheet.
+    confirmed_on = models.DateField(_("县级最近确认日期"), null=True, blank=True, editable=False)
     confirmed_by = actor_field(_("确认人"))
+    confirmed_contact = models.CharField(
+        _("确认时的责任人和电话"),
+        max_length=70,
+        blank=True,
+        editable=False,
+        help_text=_("与现在的不同，说明确认后又改过，确认随之失效。"),
+    )
 
     # The clerk keeps the table, the county reads it: it belongs to the township whose post it is.
     ownership = Ownership(township="post__township")
@@ -627,8 +672,35 @@ class Liaison(TrackedModel):
     def __str__(self):
         return f"{self.post} ↔ {self.department}"
 
+    @property
+    def county_person(self):
+        """Return the county person to call: the section's head (kept by the county), else the row's own."""
+        if self.section_id and self.section.head_name:
+            return self.section.head_name
+        return self.county_contact_name
+
+    @property
+    def county_phone(self):
+        """Return the county number to call: the section's phone when the section names its head, else the row's."""
+        if self.section_id and self.section.head_name:
+            return self.section.phone
+        return self.county_contact_phone
+
+    @property
+    def current_contact(self):
+        return f"{self.county_person} {self.county_phone}"
+
+    @property
+    def is_confirmed(self):
+        """True when a county reviewer confirmed this row and the person and phone have not changed since."""
+        return bool(self.confirmed_on and self.confirmed_by_id and self.confirmed_contact == self.current_contact)
+
     def clean(self):
         errors = {}
+        if not (self.section_id and self.section.head_name) and not self.county_contact_name:
+            errors["county_contact_name"] = _("没有选股室（或股室未填负责人）时，须填写县级责任人。")
+        if not (self.section_id and self.section.head_name) and not self.county_contact_phone:
+            errors["county_contact_phone"] = _("没有选股室（或股室未填负责人）时，须填写县级联系电话。")
         if self.section_id and self.department_id and self.section.department_id != self.department_id:
             errors["section"] = _("所选股室不属于该县直部门。")
         if self.post_id and self.department_id and self.post.township.county_id != self.department.county_id:

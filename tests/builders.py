@@ -105,9 +105,14 @@ def make_window(*, township, office, number=None, kind=Window.Kind.GENERAL, depa
 
 
 def make_liaison(*, post, department, **fields):
+    """Create a liaison row; a ``confirmed_on`` given stands as a confirmation of the person and phone it has."""
     fields.setdefault("county_contact_name", "县联络人")
     fields.setdefault("county_contact_phone", "0359-0200001")
-    return Liaison.objects.create(post=post, department=department, **fields)
+    liaison = Liaison(post=post, department=department, **fields)
+    if liaison.confirmed_on and not liaison.confirmed_contact:
+        liaison.confirmed_contact = liaison.current_contact
+    liaison.save()
+    return liaison
 
 
 def make_category(*, name=None, slug=None):

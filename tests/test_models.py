@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from portal.models import County, QRCode, QRScanDay, Township, UserScope, Village
+from portal.models import County, QRCode, QRScanDay, Township, TownshipFormerSlug, UserScope, Village
 from services.models import (
     Category,
     CertificateRule,
@@ -505,6 +505,7 @@ def one_of_everything(township, django_user_model):
     UserScope.objects.create(user=django_user_model.objects.create_user("scope-test"), township=township)
     code = QRCode.objects.create(township=township, code="EVERY1", placement="大门")
     QRScanDay.objects.create(qr_code=code, day=DAY, count=3)
+    TownshipFormerSlug.objects.create(township=township, slug="former-address")
     item = builders.make_item(township=township, office=office, materials=1, steps=1)
     item.category = builders.make_category()
     item.save()
