@@ -13,6 +13,7 @@ class PortalConfig(AppConfig):
         # their own printable models from their ready().
         from portal import (
             admin_codes,  # noqa: F401  (registers the QR code admin)
+            history,  # noqa: F401  (no history rows for fixture loads)
             slugs,  # noqa: F401  (remembers a township's former slug when it changes)
         )
         from portal.codes import register_portal_targets
