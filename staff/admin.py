@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
-from staff import oversight_views
-from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
+from staff import oversight_views, whereabouts_views
+from staff.models import Absence, CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 
 
 class DepartmentSectionInline(TrackedTabularInline):
@@ -306,3 +306,18 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 # The county oversight page, served inside the admin (its login, its look): /admin/oversight/.
 admin.site.register_page("oversight/", oversight_views.oversight, "oversight")
 admin.site.register_page("oversight/confirm/", oversight_views.confirm_liaisons, "oversight_confirm")
+admin.site.register_page("whereabouts/", whereabouts_views.whereabouts, "whereabouts")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(TrackedAdmin):
+    """The 去向牌 with its dates; the quick page (/admin/whereabouts/) records today's in two taps."""
+
+    list_display = ("staff", "kind", "note", "start", "end")
+    list_filter = ("staff__township", "kind")
+    list_select_related = ("staff",)
+    search_fields = ("staff__name", "note")
+    autocomplete_fields = ("staff",)
+    date_hierarchy = "start"
+    ordering = ("-start", "staff__name")
+    fieldsets = ((None, {"fields": ("staff", "kind", "note", ("start", "end"))}),)

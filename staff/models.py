@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -707,3 +708,49 @@ class Liaison(TrackedModel):
             errors["department"] = _("所选部门不属于本乡镇所在的县（区）。")
         if errors:
             raise ValidationError(errors)
+
+
+class AbsenceQuerySet(RestrictedQuerySet):
+    def of_township(self, township):
+        return self.filter(staff__township=township)
+
+    def current(self, today=None):
+        """Absences that apply on ``today``: they start showing on their first day and stop after their last."""
+        today = today or timezone.localdate()
+        return self.filter(start__lte=today, end__gte=today)
+
+
+class Absence(TrackedModel):
+    """Where a staff member is instead of at their desk, and until when (去向牌): shown only while it applies."""
+
+    class Kind(models.TextChoices):
+        IN_VILLAGE = "in_village", _("下村")
+        MEETING = "meeting", _("开会")
+        BUSINESS_TRIP = "trip", _("出差")
+        TRAINING = "training", _("学习培训")
+        LEAVE = "leave", _("请假")
+
+    staff = models.ForeignKey(Staff, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(_("去向"), max_length=12, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村；有事找B角"))
+    start = models.DateField(_("从"))
+    end = models.DateField(_("到（含当天）"))
+
+    ownership = Ownership(township="staff__township")
+    objects = AbsenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("去向（不在岗）")
+        verbose_name_plural = _("去向牌")
+        ordering = ["staff__township", "start", "staff__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="absence_end_not_before_start",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff}：{self.get_kind_display()}（{self.start:%m-%d}至{self.end:%m-%d}）"

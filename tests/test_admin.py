@@ -26,7 +26,7 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
+from staff.models import Absence, CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 from tests import builders
 from workdays.models import CalendarDay
 
@@ -89,6 +89,12 @@ BUILDERS = {
         township=t, entries=1, version=f"第{next(_n)}版"
     ).entries.get(),
     CertificateRule: lambda t, users: builders.make_certificate_rule(county=t.county),
+    Absence: lambda t, users: Absence.objects.create(
+        staff=builders.make_staff(township=t),
+        kind="meeting",
+        start=datetime.date(2026, 11, 2),
+        end=datetime.date(2026, 11, 3),
+    ),
     CalendarDay: lambda t, users: CalendarDay.objects.get(date=datetime.date(2026, 10, 1)),
 }
 

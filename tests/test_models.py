@@ -19,7 +19,7 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from staff.models import CountyDepartment, DepartmentSection, Office, Post, PostHolder, Staff, Window
+from staff.models import Absence, CountyDepartment, DepartmentSection, Office, Post, PostHolder, Staff, Window
 from tests import builders
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -506,6 +506,7 @@ def one_of_everything(township, django_user_model):
     code = QRCode.objects.create(township=township, code="EVERY1", placement="大门")
     QRScanDay.objects.create(qr_code=code, day=DAY, count=3)
     TownshipFormerSlug.objects.create(township=township, slug="former-address")
+    Absence.objects.create(staff=person, kind="meeting", start=DAY, end=DAY)
     item = builders.make_item(township=township, office=office, materials=1, steps=1)
     item.category = builders.make_category()
     item.save()
