@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Village
 from services.models import CertificateRule, ResponsibilityList, ServiceItem
-from staff.models import Liaison, Post, Staff
+from staff.models import Liaison, Office, Post, Staff, Window
 from staff.oversight import admin_change_url
 
 
@@ -65,7 +65,7 @@ def _draft_label(item):
 
 
 def township_board(township, *, today=None):
-    """Return the ``Board`` of ``township``: 12 queries, one per section."""
+    """Return the ``Board`` of ``township``: 14 queries, one per section."""
     today = today or timezone.localdate()
     days = settings.PORTAL_STALE_AFTER_DAYS
     cutoff = today - datetime.timedelta(days=days)
@@ -79,6 +79,20 @@ def township_board(township, *, today=None):
             lambda i: f"{i.code} {i.name}（{_checked(i.last_checked_on)}）",
             "admin:services_serviceitem_changelist",
             "?checked=stale",
+        ),
+        Section(
+            "offices",
+            _("办公室（位置、时间、电话）"),
+            list(Office.objects.of_township(township).not_checked_since(cutoff).order_by("order", "name")),
+            lambda o: f"{o.name} {o.phone}（{_checked(o.last_checked_on)}）",
+            "admin:staff_office_changelist",
+        ),
+        Section(
+            "windows",
+            _("窗口（人员、受理部门）"),
+            list(Window.objects.of_township(township).not_checked_since(cutoff).order_by("number")),
+            lambda w: f"{w}（{_checked(w.last_checked_on)}）",
+            "admin:staff_window_changelist",
         ),
         Section(
             "staff_phones",

@@ -44,6 +44,7 @@ class DepartmentSectionAdmin(TrackedAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    checked_by = {"last_checked_on": "last_checked_by"}
     resource_classes = [OfficeResource]  # 导入、导出、导入模板 (spreadsheets.admin)
     list_display = ("name", "kind", "township", "floor_label", "room", "phone", "order")
     list_filter = ("township", "kind")
@@ -54,6 +55,7 @@ class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         (_("基本信息"), {"fields": ("township", "name", "kind", "responsibilities", "order")}),
         (_("位置和办公时间"), {"fields": ("floor", "room", "directions", "hours")}),
         (_("联系电话"), {"fields": ("phone",)}),
+        (_("核对"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
 
     @admin.display(description=_("楼层"), ordering="floor")
@@ -78,6 +80,7 @@ class WindowAdminForm(forms.ModelForm):
 
 @admin.register(Window)
 class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    checked_by = {"last_checked_on": "last_checked_by"}
     resource_classes = [WindowResource]
     form = WindowAdminForm
     list_display = ("number", "name", "kind", "township", "office", "primary_staff", "backup_staff", "department_count")
@@ -92,6 +95,7 @@ class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         (_("基本信息"), {"fields": ("township", "office", "number", "name", "kind", "handles")}),
         (_("受理部门"), {"fields": ("departments",)}),
         (_("A角和B角"), {"fields": ("primary_staff", "backup_staff")}),
+        (_("核对"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
 
     def get_queryset(self, request):

@@ -108,7 +108,7 @@ class DepartmentSection(TrackedModel):
         return f"{self.department.display_name}·{self.name}"
 
 
-class OfficeQuerySet(RestrictedQuerySet):
+class OfficeQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -151,6 +151,9 @@ class Office(TrackedModel):
     phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
     responsibilities = models.TextField(_("主要职责"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Where it is, its hours and phone, as last checked on the spot (shown on its public page; the board watches it).
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     ownership = Ownership(township="township")
     objects = OfficeManager()
@@ -284,7 +287,7 @@ class Staff(TrackedModel):
         return self.mobile if self.mobile_public and self.active else ""
 
 
-class WindowQuerySet(RestrictedQuerySet):
+class WindowQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -331,6 +334,10 @@ class Window(TrackedModel):
     backup_staff = models.ForeignKey(
         Staff, verbose_name=_("B角"), on_delete=models.SET_NULL, null=True, blank=True, related_name="backup_windows"
     )
+
+    # Who sits there and what it accepts, as last checked (shown on its public page; the board watches it).
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     ownership = Ownership(township="township")
     objects = WindowManager()
