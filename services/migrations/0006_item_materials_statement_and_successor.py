@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0004_checked_dates_not_in_future'),
+        ('services', '0005_uploads_checked_by_content'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0003_checked_dates_not_in_future'),
+        ('staff', '0004_uploads_checked_by_content'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0004_checked_dates_not_in_future'),
-        ('services', '0005_item_materials_statement_and_successor'),
+        ('services', '0006_item_materials_statement_and_successor'),
         ('staff', '0003_checked_dates_not_in_future'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0004_liaison_county_side_from_section_and_real_confirmation'),
+        ('staff', '0005_liaison_county_side_from_section_and_real_confirmation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

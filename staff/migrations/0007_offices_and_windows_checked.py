@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0005_absences'),
+        ('staff', '0006_absences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
