@@ -11,7 +11,11 @@ class PortalConfig(AppConfig):
         # Villages and townships get their codes when created (see
         # portal.codes.codes_ensure_for_township); staff and services register
         # their own printable models from their ready().
-        from portal import admin_codes  # noqa: F401  (registers the QR code admin)
+        from portal import (
+            admin_codes,  # noqa: F401  (registers the QR code admin)
+            history,  # noqa: F401  (no history rows for fixture loads)
+            slugs,  # noqa: F401  (remembers a township's former slug when it changes)
+        )
         from portal.codes import register_portal_targets
 
         register_portal_targets()

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponse, QueryDict
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
@@ -92,13 +93,14 @@ def _keep_only(request, reads):
     request.GET = QueryDict(request.META["QUERY_STRING"])
 
 
-def public_page(*, scope="township", reads=()):
+def public_page(*, scope="township", reads=(), daily=False):
     """Decorate a public GET view with a server-side page cache and ETag revalidation on every visit.
 
     ``scope`` names whose versions the page depends on (see ``SCOPES``; the
     township comes from the ``township`` URL argument); ``reads`` names the
     query parameters the view reads. Only 200 responses are cached; anything
-    else passes through untouched.
+    else passes through untouched. ``daily`` pages show something counted from
+    today (a due date): their copy is not served again after midnight.
     """
     version = SCOPES[scope]
 
@@ -109,6 +111,8 @@ def public_page(*, scope="township", reads=()):
             _keep_only(request, reads)
             large_text = request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
             key_material = repr((CODE_VERSION, request.get_full_path(), large_text, signature))
+            if daily:
+                key_material += timezone.localdate().isoformat()
             key = "public-page:" + hashlib.sha256(key_material.encode()).hexdigest()
             entry = cache.get(key) if SERVER_CACHE_SECONDS else None
             if entry is None:

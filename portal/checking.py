@@ -5,13 +5,12 @@ from django.utils import timezone
 
 from portal import history
 
-# Each "checked on" date and the account that checked it. Liaison rows carry
-# the date the county side last confirmed them; staff carry the date their
-# phones were last rung.
+# Each "checked on" date and the account that checked it. Staff carry the
+# date their phones were last rung. A liaison row's county confirmation is not
+# here: only a county reviewer gives it (staff.oversight.liaisons_confirm).
 CHECK_FIELDS = {
     "last_checked_on": "last_checked_by",
     "phone_checked_on": "phone_checked_by",
-    "confirmed_on": "confirmed_by",
 }
 
 

@@ -10,7 +10,23 @@ history record written inside carries that user.
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
+
+
+@receiver(pre_save, dispatch_uid="portal.history.no_history_for_fixture_loads")
+def no_history_for_fixture_loads(sender, instance, raw=False, **kwargs):
+    """Write no history for a row loaded from a fixture, including its many-to-many fields.
+
+    loaddata saves rows "raw", for which django-simple-history writes
+    nothing, but then sets their many-to-many fields, for which it would
+    write a "changed" record dated the day of the load: the demo's load would
+    read as a day of changes in 更新记录. The flag lives on the instance
+    loaddata is about to discard.
+    """
+    if raw:
+        instance.skip_history_when_saving = True
 
 
 @contextmanager

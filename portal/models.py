@@ -429,3 +429,28 @@ class QRScanDay(models.Model):
 
     def __str__(self):
         return f"{self.qr_code.code} {self.day}：{self.count}"
+
+
+class TownshipFormerSlug(models.Model):
+    """An address a township had before its slug was changed: shared ``/t/<old>/…`` links redirect (301) to the new one.
+
+    Written by ``portal.slugs`` whenever a township's slug changes, whoever
+    saves it (admin, import, shell); read by its middleware on a 404.
+    """
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("乡镇（街道）"), on_delete=models.CASCADE, related_name="former_slugs"
+    )
+    slug = models.SlugField(_("原网址标识"), max_length=50, unique=True)
+    retired_at = models.DateTimeField(_("停用时间"), auto_now_add=True)
+
+    ownership = Ownership(township="township")
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("乡镇原网址")
+        verbose_name_plural = _("乡镇原网址")
+        ordering = ["township", "-retired_at"]
+
+    def __str__(self):
+        return f"{self.slug} → {self.township.slug}"

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "services.apps.ServicesConfig",
     "search.apps.SearchConfig",
     "spreadsheets.apps.SpreadsheetsConfig",
+    "workdays.apps.WorkdaysConfig",
     "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -110,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside CommonMiddleware: a 404 under a township's former slug becomes a 301 to its current address.
+    "portal.slugs.FormerSlugRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The same for visitors with a session who are not staff (portal/throttle.py).

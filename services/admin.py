@@ -1,7 +1,8 @@
 """Admin for service items and their guides, legal bases, responsibility lists and certificate rules."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.urls import reverse
@@ -21,6 +22,7 @@ from services.models import (
     ServiceItem,
     Step,
 )
+from services.publishing import item_publish
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.services import (
     CertificateRuleResource,
@@ -104,6 +106,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     form = ServiceItemAdminForm
     list_display = ("code", "name", "status", "handling", "office", "window", "township", "last_checked_on")
     list_display_links = ("code", "name")
+    actions = ("publish_selected",)
     list_filter = (
         "township",
         "status",
@@ -117,7 +120,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_select_related = ("township", "office", "window")
     search_fields = ("code", "name", "keywords", "summary", "base_code", "implementation_code")
     # Select2's search box is translated; the two-list widget's instructions are still English in Django 5.2.
-    autocomplete_fields = ("department", "merged_into", "legal_bases", "life_events")
+    autocomplete_fields = ("department", "merged_into", "successor", "legal_bases", "life_events")
     checked_by = {"last_checked_on": "last_checked_by"}
     ordering = ("township__name", "order", "code")
     inlines = (MaterialInline, StepInline)
@@ -142,7 +145,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             _("办理地点和责任人"),
             {"fields": ("handling", "department", "office", "window", "responsible_post")},
         ),
-        (_("受理条件、办理结果和依据"), {"fields": ("conditions", "result", "legal_bases")}),
+        (_("受理条件、办理结果和依据"), {"fields": ("conditions", "result", "legal_bases", "no_materials_needed")}),
         (
             _("时限与收费"),
             {
@@ -175,18 +178,47 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             {
                 "fields": (
                     "status",
+                    ("publish_from", "withdraw_from"),
                     ("suspended_from", "suspended_until"),
                     "status_reason",
-                    "withdrawn_on",
+                    ("withdrawn_on", "successor"),
                     ("merged_into", "merged_on"),
                     ("last_checked_on", "last_checked_by"),
                 ),
                 "description": _(
+                    "新事项是草稿，群众看不到；材料、地点、找谁、承诺时限齐全后改为“在办”（或用列表页的“发布”操作）。"
                     "暂停办理须填暂停起始日期和原因；已取消须填取消日期；已合并须选合并到的本乡镇事项并填合并日期。"
                 ),
             },
         ),
     )
+
+    @admin.action(description=_("发布所选草稿（只发布齐全的）"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        """Publish each selected draft that lacks nothing; say which ones were refused and why."""
+        published = 0
+        for item in queryset.filter(status=ServiceItem.Status.DRAFT).select_related("window"):
+            try:
+                item_publish(item=item, user=request.user)
+                published += 1
+            except ValidationError as refused:
+                self.message_user(request, refused.messages[0], messages.WARNING)
+        self.message_user(request, _("已发布 %(count)d 项。") % {"count": published}, messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Materials are inline rows, saved only now: this is the first moment the item can be judged complete.
+        item = form.instance
+        was_draft = not change or form.initial.get("status") == ServiceItem.Status.DRAFT
+        if was_draft and item.is_available and (missing := item.missing_for_publication()):
+            item.status = ServiceItem.Status.DRAFT
+            item.save()
+            self.message_user(
+                request,
+                _("“%(name)s”仍为草稿，未发布：缺少%(missing)s。")
+                % {"name": item.name, "missing": "、".join(map(str, missing))},
+                messages.WARNING,
+            )
 
     def choice_filters(self, request, obj):
         township = {"township_id": obj.township_id}
@@ -194,6 +226,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             "office": township,
             "window": township,
             "responsible_post": township,
+            "successor": township,
             "department": {"county_id": obj.township.county_id},
         }
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Village
 from services.models import CertificateRule, ResponsibilityList, ServiceItem
-from staff.models import Liaison, Post, Staff
+from staff.models import Liaison, Office, Post, Staff, Window
 from staff.oversight import admin_change_url
 
 
@@ -54,8 +54,18 @@ def _checked(date):
     return date.isoformat() if date else _("从未核对")
 
 
+def _draft_label(item):
+    """Name a draft and what keeps it from being published (or the day it will be)."""
+    missing = item.missing_for_publication()
+    if item.status == ServiceItem.Status.DRAFT:
+        state = _("缺少：") + "、".join(map(str, missing)) if missing else _("齐全，可以发布")
+    else:
+        state = _("定于%(date)s发布") % {"date": item.publish_from.isoformat()}
+    return f"{item.code} {item.name}（{state}）"
+
+
 def township_board(township, *, today=None):
-    """Return the ``Board`` of ``township``: 11 queries, one per section."""
+    """Return the ``Board`` of ``township``: 14 queries, one per section."""
     today = today or timezone.localdate()
     days = settings.PORTAL_STALE_AFTER_DAYS
     cutoff = today - datetime.timedelta(days=days)
@@ -71,6 +81,20 @@ def township_board(township, *, today=None):
             "?checked=stale",
         ),
         Section(
+            "offices",
+            _("办公室（位置、时间、电话）"),
+            list(Office.objects.of_township(township).not_checked_since(cutoff).order_by("order", "name")),
+            lambda o: f"{o.name} {o.phone}（{_checked(o.last_checked_on)}）",
+            "admin:staff_office_changelist",
+        ),
+        Section(
+            "windows",
+            _("窗口（人员、受理部门）"),
+            list(Window.objects.of_township(township).not_checked_since(cutoff).order_by("number")),
+            lambda w: f"{w}（{_checked(w.last_checked_on)}）",
+            "admin:staff_window_changelist",
+        ),
+        Section(
             "staff_phones",
             _("工作人员电话"),
             list(Staff.objects.of_township(township).phone_not_checked_since(cutoff).order_by("name")),
@@ -83,12 +107,12 @@ def township_board(township, *, today=None):
             list(
                 Liaison.objects.of_township(township)
                 .not_confirmed_since(cutoff)
-                .select_related("post", "department")
+                .select_related("post", "department", "section")
                 .order_by("post__title", "department__name")
             ),
             lambda r: (
                 f"{r.post.title} ↔ {r.department.display_name}"
-                f" {r.county_contact_name} {r.county_contact_phone}（{_checked(r.confirmed_on)}）"
+                f" {r.county_person} {r.county_phone}（{_checked(r.confirmed_on if r.is_confirmed else None)}）"
             ),
             "admin:staff_liaison_changelist",
         ),
@@ -118,6 +142,14 @@ def township_board(township, *, today=None):
         ),
     ]
     incomplete = [
+        Section(
+            "drafts",
+            _("草稿和待发布的事项"),
+            list(ServiceItem.objects.of_township(township).drafts().with_publication_check().order_by("code")),
+            _draft_label,
+            "admin:services_serviceitem_changelist",
+            "?status__exact=draft",
+        ),
         Section(
             "without_materials",
             _("事项没有申请材料"),

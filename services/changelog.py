@@ -11,10 +11,13 @@ Derived from django-simple-history's records, which every save writes
 - the village certificate boards: certificates added to or removed from
   them, and those moved between "may issue" and "no longer issued".
 
-Rows loaded from fixtures carry no history (loaddata writes none); for them
-the model's own dates stand in: ``created_at`` for "added", ``withdrawn_on``
-and ``merged_on`` for the status. The official dates are also preferred when
-a history record has them, so a withdrawal entered late shows its real date.
+Rows loaded from fixtures carry no history (loaddata writes none, not even
+for many-to-many fields: see ``portal.history``); they form the catalogue as
+it was when records began, and a load is no day of changes. Their
+``withdrawn_on`` and ``merged_on`` still date their withdrawal or merger. The
+official dates are also preferred when a history record has them, so a
+withdrawal entered late shows its real date. The number in force after a
+date is given only from the day records began.
 """
 
 import datetime
@@ -88,15 +91,22 @@ def _local_date(value):
 
 
 def _item_events(records, names):
-    """Turn one item's records (oldest first: dicts of ITEM_FIELDS + history fields) into events."""
+    """Turn one item's records (oldest first: dicts of ITEM_FIELDS + history fields) into events.
+
+    An item whose records do not begin with its creation ("+") was already
+    there when records began (loaded with the demo, or kept since later): it
+    is part of the starting catalogue, not "added" on any day. If its first
+    known state is withdrawn or merged, the official date of that (a filled
+    field) is still news.
+    """
     events = []
     first = records[0]
-    state = None
+    state, ever_in = None, False
     if first["history_type"] != "+":
-        # History began after the item existed (fixtures, or records kept since later): its creation stands in.
-        if first["created_at"] is not None:
-            events.append(Event(ADDED, _local_date(first["created_at"]), first["code"], first["name"]))
-        state = ServiceItem.Status.IN_FORCE
+        if first["status"] in IN_CATALOGUE or first["status"] == ServiceItem.Status.DRAFT:
+            state, ever_in = first["status"], first["status"] in IN_CATALOGUE
+        else:
+            state, ever_in = ServiceItem.Status.IN_FORCE, True  # in force before it was withdrawn or merged
     for record in records:
         when = _local_date(record["history_date"])
         new = None if record["history_type"] == "-" else record["status"]
@@ -104,7 +114,9 @@ def _item_events(records, names):
         code, name = record["code"], record["name"]
         # Only entering or leaving the catalogue is news to a resident (a suspension is shown on the item).
         if now_in and not was_in:
-            events.append(Event(ADDED if state is None else RESTORED, when, code, name))
+            # A draft's first publication is its addition; coming back after a withdrawal is a restoration.
+            events.append(Event(RESTORED if ever_in else ADDED, when, code, name))
+            ever_in = True
         elif was_in and new is None:
             events.append(Event(REMOVED, when, code, name))
         elif was_in and new == ServiceItem.Status.WITHDRAWN:
@@ -136,8 +148,11 @@ def catalogue_versions(township):
     current = list(ServiceItem.objects.of_township(township).values(*ITEM_FIELDS))  # 1
     history = ServiceItem.history.filter(township_id=township.pk).order_by("id", "history_date", "history_id")
     by_item = defaultdict(list)
+    records_began = None
     for record in history.values(*ITEM_FIELDS, "history_type", "history_date"):  # 2
         by_item[record["id"]].append(record)
+        day = _local_date(record["history_date"])
+        records_began = day if records_began is None else min(records_began, day)
     names = {row["id"]: row["name"] for row in current}
     for row in current:
         # No history (loaded from fixtures): the current row, read as a record without a "+" before it.
@@ -155,7 +170,9 @@ def catalogue_versions(township):
     running = total
     for date in sorted((d for d in by_date if d is not None), reverse=True):
         events = sorted(by_date[date], key=lambda e: (list(EVENT_LABELS).index(e.kind), e.code))
-        version = Version(date=date, events=events, total_after=running)
+        # Before the records began, items may have come and gone unrecorded: no count is claimed for those dates.
+        known = records_began is not None and date >= records_began
+        version = Version(date=date, events=events, total_after=running if known else None)
         running -= sum(DELTA.get(e.kind, 0) for e in events)
         versions.append(version)
     return versions, total

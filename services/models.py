@@ -134,9 +134,34 @@ class ServiceItemQuerySet(CheckedQuerySet):
         """Items that promise no time limit: neither a number of days nor "on the spot"."""
         return self.filter(promised_limit_value__isnull=True).exclude(promised_limit_unit=TimeUnit.ON_THE_SPOT)
 
-    def in_force(self):
-        """Items a resident can apply for now or soon: in force or temporarily suspended."""
-        return self.filter(status__in=[ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED])
+    def in_force(self, today=None):
+        """Items a resident can apply for now or soon: in force or temporarily suspended, as of ``today``.
+
+        A scheduled publication or withdrawal takes effect by itself: the dates
+        are compared here, when the list is read, so nobody (and no cron job)
+        has to touch the item on the day.
+        """
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(publish_from__isnull=True) | Q(publish_from__lte=today),
+            Q(withdraw_from__isnull=True) | Q(withdraw_from__gt=today),
+            status__in=[ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED],
+        )
+
+    def public(self, today=None):
+        """Items that have a public page: published (not a draft, publication date reached), retired ones too."""
+        today = today or timezone.localdate()
+        return self.exclude(status=ServiceItem.Status.DRAFT).filter(
+            Q(publish_from__isnull=True) | Q(publish_from__lte=today)
+        )
+
+    def drafts(self):
+        """Items not yet published: drafts, and published ones whose publication date is still ahead."""
+        return self.filter(Q(status=ServiceItem.Status.DRAFT) | Q(publish_from__gt=timezone.localdate()))
+
+    def with_publication_check(self):
+        """Select and count what ``missing_for_publication()`` reads, so a list of drafts costs one query."""
+        return self.select_related("window").annotate(material_count=models.Count("materials"))
 
     def with_card(self):
         """Select what a list row or a short card shows: office, window, category."""
@@ -169,7 +194,7 @@ class ServiceItemQuerySet(CheckedQuerySet):
     def for_notice_page(self):
         """Return ``with_guide()`` plus the window's A and B staff and the merge target's township."""
         return self.with_guide().select_related(
-            "window__office", "window__primary_staff", "window__backup_staff", "merged_into__township"
+            "window__office", "window__primary_staff", "window__backup_staff", "merged_into__township", "successor"
         )
 
 
@@ -200,6 +225,7 @@ class ServiceItem(TrackedModel):
         FULL = "full", _("全程网办")
 
     class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿（未发布）")
         IN_FORCE = "in_force", _("在办")
         SUSPENDED = "suspended", _("暂停办理")
         WITHDRAWN = "withdrawn", _("已取消")
@@ -289,8 +315,24 @@ class ServiceItem(TrackedModel):
     legal_bases = models.ManyToManyField(
         LegalBasis, verbose_name=_("设定依据"), related_name="service_items", blank=True
     )
+    # An empty material list is not a statement: only this box lets the page say 不需要材料.
+    no_materials_needed = models.BooleanField(
+        _("无需提交材料"),
+        default=False,
+        help_text=_("确实不需要任何材料时才勾选；没录材料又没勾选，页面显示“材料清单待公布”。"),
+    )
 
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.IN_FORCE)
+    # A new item is a draft: residents see it only once a clerk publishes it complete (services.publishing).
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    publish_from = models.DateField(
+        _("定时发布日期"), null=True, blank=True, help_text=_("已发布的事项从这天起才对群众显示；不填即刻显示。")
+    )
+    withdraw_from = models.DateField(
+        _("定时取消日期"),
+        null=True,
+        blank=True,
+        help_text=_("从这天起自动按“已取消”显示，无需当天再改；原因写在“暂停、取消或合并的原因”里。"),
+    )
     suspended_from = models.DateField(_("暂停起始日期"), null=True, blank=True)
     suspended_until = models.DateField(_("预计恢复日期"), null=True, blank=True)
     status_reason = models.CharField(_("暂停、取消或合并的原因"), max_length=300, blank=True)
@@ -299,6 +341,15 @@ class ServiceItem(TrackedModel):
         "self", verbose_name=_("合并到"), on_delete=models.PROTECT, null=True, blank=True, related_name="merged_items"
     )
     merged_on = models.DateField(_("合并日期"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("改为办理"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text=_("已取消的事项，群众现在应办理的事项（如有）；页面上会链接过去。"),
+    )
 
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     last_checked_on = checked_on_field()
@@ -360,6 +411,13 @@ class ServiceItem(TrackedModel):
                 violation_error_message=_("承诺时限以天计时必须填写天数；当场办结请选“即办”。"),
             ),
             models.CheckConstraint(
+                condition=Q(publish_from__isnull=True)
+                | Q(withdraw_from__isnull=True)
+                | Q(withdraw_from__gt=models.F("publish_from")),
+                name="item_scheduled_dates_ordered",
+                violation_error_message=_("定时取消日期必须晚于定时发布日期。"),
+            ),
+            models.CheckConstraint(
                 condition=Q(visits__lte=5),
                 name="item_visits_at_most_five",
                 violation_error_message=_("到现场次数不应超过 5 次。"),
@@ -398,12 +456,65 @@ class ServiceItem(TrackedModel):
                 errors[field] = _("所选内容不属于本乡镇。")
         if self.department_id and self.township_id and self.department.county_id != self.township.county_id:
             errors["department"] = _("所选部门不属于本乡镇所在的县（区）。")
+        if self.successor_id:
+            if self.successor_id == self.pk:
+                errors["successor"] = _("事项不能改为办理它自己。")
+            elif self.successor.township_id != self.township_id:
+                errors["successor"] = _("只能指向本乡镇的事项。")
         if errors:
             raise ValidationError(errors)
 
     @property
+    def visits_text(self):
+        """Return how often a resident must come, as the card and the details both print it."""
+        if self.visits == 0:
+            # Zero visits says nothing about the internet: how it is done otherwise is online_depth's to say.
+            return "不用到现场"
+        return f"最多跑{self.visits}次"
+
+    @property
+    def materials_unknown(self):
+        """True when no material is recorded and nobody has said that none is needed."""
+        return not self.no_materials_needed and not self.materials.all()
+
+    @property
     def is_available(self):
         return self.status in (self.Status.IN_FORCE, self.Status.SUSPENDED)
+
+    def as_of(self, today=None):
+        """Return the item as a resident sees it on ``today``: past its scheduled withdrawal, it reads as withdrawn.
+
+        Changes this instance in memory only (never saved): the stored status
+        stays what the clerk set, and the public pages read the dates.
+        """
+        today = today or timezone.localdate()
+        if self.is_available and self.withdraw_from and self.withdraw_from <= today:
+            self.status = self.Status.WITHDRAWN
+            self.withdrawn_on = self.withdraw_from
+        return self
+
+    def missing_for_publication(self):
+        """Return what a resident needs that the item lacks (labels; empty when it may be published).
+
+        Materials (or the explicit "no materials needed"), where to go (the
+        office, always set), whom to see (a post or a window with a person or a
+        phone) and the promised time limit.
+        """
+        missing = []
+        # ``material_count`` when annotated (the board's list of drafts), so a list never queries per row.
+        has_materials = self.material_count > 0 if hasattr(self, "material_count") else self.materials.exists()
+        if not self.no_materials_needed and not has_materials:
+            missing.append(_("申请材料（或勾选“无需提交材料”）"))
+        if not self.office_id:
+            missing.append(_("办理科室"))
+        whom = self.responsible_post_id or (
+            self.window_id and (self.window.primary_staff_id or self.window.backup_staff_id)
+        )
+        if not whom:
+            missing.append(_("找谁（责任岗位，或有A角、B角的受理窗口）"))
+        if self.promised_limit_value is None and self.promised_limit_unit != TimeUnit.ON_THE_SPOT:
+            missing.append(_("承诺时限"))
+        return missing
 
     @property
     def is_suspended_now(self):
@@ -507,6 +618,13 @@ class Material(TrackedModel):
 
     def __str__(self):
         return self.name
+
+    DOWNLOAD_WORDS = ("本页下载", "本页面下载", "页面下载")
+
+    def clean(self):
+        # The page offers a download only when a file is attached; a note must not promise one that is not there.
+        if not self.blank_form and any(word in self.source_note + self.notes for word in self.DOWNLOAD_WORDS):
+            raise ValidationError({"blank_form": _("说明里写了可以下载，但没有上传空白表格：请上传表格，或改掉说明。")})
 
     @property
     def form_text(self):

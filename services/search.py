@@ -43,7 +43,9 @@ def search_items(township, query="", *, category=None, life_event=None):
     With no terms, ``category`` or ``life_event`` browse in-force items.
     """
     terms = split_terms(query)
-    items = ServiceItem.objects.of_township(township).select_related("office", "window", "category", "merged_into")
+    items = (
+        ServiceItem.objects.of_township(township).public().select_related("office", "window", "category", "merged_into")
+    )
     if not terms and category is None and life_event is None:
         return items.none()
     if category is not None:

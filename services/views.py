@@ -23,6 +23,7 @@ from services.models import (
 )
 from services.search import search_items, split_terms
 from staff.models import Office, Post, Window
+from workdays.dates import promised_due_date
 
 
 def _title(label, township):
@@ -75,31 +76,45 @@ def township_home(request, township):
 
 
 def _iso_duration(value, unit):
-    """Return a schema.org processingTime (ISO 8601 duration) for a time limit, or None."""
+    """Return a schema.org processingTime (ISO 8601 duration) for a time limit, or None.
+
+    ISO 8601 counts calendar days only; working days have no duration (15
+    working days are about three weeks, not ``P15D``), so they are stated in
+    words in the description instead.
+    """
     if unit == TimeUnit.ON_THE_SPOT:
         return "PT0S"
-    if value is None:
+    if value is None or unit != TimeUnit.DAYS:
         return None
     return f"P{value}D"
+
+
+def _service_place(item):
+    """Return the schema.org Place where the service is delivered: the window when there is one, else the office."""
+    township = item.township
+    if item.window:
+        window = item.window
+        office = window.office
+        name = [f"{township.name}{office.name}", office.floor_label, office.room, f"{window.number}号{window.name}"]
+    else:
+        office = item.office
+        name = [f"{township.name}{office.name}", office.floor_label, office.room]
+    return {"@type": "Place", "name": " ".join(filter(None, name)), "address": township.address}
 
 
 def _government_service_jsonld(item, url):
     """Return the schema.org GovernmentService description of an item (a plain dict, serialised by the template)."""
     township = item.township
     office = item.office
-    place = {
-        "@type": "Place",
-        "name": " ".join(filter(None, [f"{township.name}{office.name}", office.floor_label, office.room])),
-        "address": township.address,
-    }
-    channel = {"@type": "ServiceChannel", "serviceLocation": place}
-    phone = item.responsible_post.contact_phone if item.responsible_post else ""
-    phone = phone or office.phone or township.phone
+    channel = {"@type": "ServiceChannel", "serviceLocation": _service_place(item)}
+    phone = _contact(item)["phone"] or office.phone or township.phone
     if phone:
         channel["servicePhone"] = {"@type": "ContactPoint", "telephone": phone}
     processing = _iso_duration(item.promised_limit_value, item.promised_limit_unit)
     if processing:
         channel["processingTime"] = processing
+    elif item.promised_limit_text:
+        channel["description"] = _("承诺%(limit)s办结") % {"limit": item.promised_limit_text}
     if item.online_url:
         channel["serviceUrl"] = item.online_url
     data = {
@@ -124,11 +139,28 @@ def _government_service_jsonld(item, url):
     return data
 
 
+def _contact(item):
+    """Return ``{"person", "phone"}`` for the card's 找谁: the post's first holder, else the window's A."""
+    if item.responsible_post:
+        person, phone = item.responsible_post.first_contact
+        return {"person": person, "phone": phone}
+    person = item.window.public_primary_staff if item.window else None
+    return {"person": person, "phone": person.public_phone if person else ""}
+
+
+def _whom_to_ask(item):
+    """Return ``{"label", "phone"}``: whom a resident calls about what the notice does not say yet."""
+    if item.office.phone:
+        return {"label": item.office.name, "phone": item.office.phone}
+    return {"label": _("咨询电话"), "phone": item.township.phone}
+
+
 @require_safe
-@public_page()
+@public_page(daily=True)  # the due date next to 承诺N个工作日 is counted from today
 def service_item(request, township, pk):
     """The one-time notice (一次性告知) of an item; withdrawn and merged items still answer here."""
-    item = get_object_or_404(ServiceItem.objects.for_notice_page(), township__slug=township, pk=pk)
+    # A draft has no public page yet; a scheduled withdrawal reads as withdrawn from its date (as_of).
+    item = get_object_or_404(ServiceItem.objects.public().for_notice_page(), township__slug=township, pk=pk).as_of()
     url = public_url(item.get_absolute_url())
     post = item.responsible_post
     materials = list(item.materials.all())
@@ -142,6 +174,12 @@ def service_item(request, township, pk):
             item.township,
         ),
         "post": post,
+        "contact": _contact(item),
+        "ask": _whom_to_ask(item),
+        # "Started today" is true only of an item one can apply for today.
+        "due": promised_due_date(item.promised_limit_value, item.promised_limit_unit)
+        if item.status == ServiceItem.Status.IN_FORCE
+        else None,
         "materials": materials,
         "deferrable_count": sum(m.necessity == m.Necessity.DEFERRABLE for m in materials),
         "page_url": url,

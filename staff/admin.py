@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
-from staff import oversight_views
-from staff.models import CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
+from staff import oversight_views, whereabouts_views
+from staff.models import Absence, CountyDepartment, DepartmentSection, Liaison, Office, Post, PostHolder, Staff, Window
 
 
 class DepartmentSectionInline(TrackedTabularInline):
@@ -44,6 +44,7 @@ class DepartmentSectionAdmin(TrackedAdmin):
 
 @admin.register(Office)
 class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    checked_by = {"last_checked_on": "last_checked_by"}
     resource_classes = [OfficeResource]  # 导入、导出、导入模板 (spreadsheets.admin)
     list_display = ("name", "kind", "township", "floor_label", "room", "phone", "order")
     list_filter = ("township", "kind")
@@ -54,6 +55,7 @@ class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         (_("基本信息"), {"fields": ("township", "name", "kind", "responsibilities", "order")}),
         (_("位置和办公时间"), {"fields": ("floor", "room", "directions", "hours")}),
         (_("联系电话"), {"fields": ("phone",)}),
+        (_("核对"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
 
     @admin.display(description=_("楼层"), ordering="floor")
@@ -78,6 +80,7 @@ class WindowAdminForm(forms.ModelForm):
 
 @admin.register(Window)
 class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
+    checked_by = {"last_checked_on": "last_checked_by"}
     resource_classes = [WindowResource]
     form = WindowAdminForm
     list_display = ("number", "name", "kind", "township", "office", "primary_staff", "backup_staff", "department_count")
@@ -92,6 +95,7 @@ class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         (_("基本信息"), {"fields": ("township", "office", "number", "name", "kind", "handles")}),
         (_("受理部门"), {"fields": ("departments",)}),
         (_("A角和B角"), {"fields": ("primary_staff", "backup_staff")}),
+        (_("核对"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
 
     def get_queryset(self, request):
@@ -186,9 +190,9 @@ class PostHolderInline(TrackedTabularInline):
 class LiaisonInline(TrackedTabularInline):
     model = Liaison
     fields = ("department", "section", "matters", "county_contact_name", "county_contact_phone", "confirmed_on")
+    readonly_fields = ("confirmed_on",)  # given by a county reviewer only (县乡对接总览 › 县级确认)
     verbose_name = _("对接的县直部门")
     verbose_name_plural = _("对接的县直部门（县乡工作对接联系表）")
-    checked_by = {"confirmed_on": "confirmed_by"}
 
     def row_choice_filters(self, request, parent):
         if not parent.township_id:
@@ -286,11 +290,12 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     )
     autocomplete_fields = ("post", "department", "section")
     ordering = ("post__township__name", "post__office__order", "post__order", "post__title", "department__order")
-    checked_by = {"confirmed_on": "confirmed_by"}
+    # The county confirmation is given by a reviewer on the oversight page, never typed in here.
+    readonly_fields = ("confirmed_on", "confirmed_by", "confirmed_contact")
     fieldsets = (
         (_("乡镇岗位"), {"fields": ("post", "matters")}),
         (_("县级对接"), {"fields": ("department", "section", "county_contact_name", "county_contact_phone")}),
-        (_("状态"), {"fields": (("confirmed_on", "confirmed_by"),)}),
+        (_("县级确认"), {"fields": (("confirmed_on", "confirmed_by"), "confirmed_contact")}),
     )
 
     @admin.display(description=_("乡镇"), ordering="post__township__name")
@@ -304,3 +309,19 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 
 # The county oversight page, served inside the admin (its login, its look): /admin/oversight/.
 admin.site.register_page("oversight/", oversight_views.oversight, "oversight")
+admin.site.register_page("oversight/confirm/", oversight_views.confirm_liaisons, "oversight_confirm")
+admin.site.register_page("whereabouts/", whereabouts_views.whereabouts, "whereabouts")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(TrackedAdmin):
+    """The 去向牌 with its dates; the quick page (/admin/whereabouts/) records today's in two taps."""
+
+    list_display = ("staff", "kind", "note", "start", "end")
+    list_filter = ("staff__township", "kind")
+    list_select_related = ("staff",)
+    search_fields = ("staff__name", "note")
+    autocomplete_fields = ("staff",)
+    date_hierarchy = "start"
+    ordering = ("-start", "staff__name")
+    fieldsets = ((None, {"fields": ("staff", "kind", "note", ("start", "end"))}),)

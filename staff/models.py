@@ -4,10 +4,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import CheckedQuerySet, County, Township, TrackedModel, actor_field, checked_on_field
+from portal.models import (
+    CheckedQuerySet,
+    County,
+    Township,
+    TrackedModel,
+    actor_field,
+    checked_on_field,
+    not_checked_since_q,
+)
 from portal.scoping import Ownership, RestrictedQuerySet
 from portal.validators import image_upload_validator, phone_validator
 
@@ -74,6 +83,7 @@ class DepartmentSection(TrackedModel):
         CountyDepartment, verbose_name=_("县直部门"), on_delete=models.CASCADE, related_name="sections"
     )
     name = models.CharField(_("股室名称"), max_length=60)
+    # Kept once here by the county reviewer: every township's liaison table shows these (Liaison.county_person).
     head_name = models.CharField(_("负责人"), max_length=30, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True, validators=[phone_validator])
 
@@ -98,7 +108,7 @@ class DepartmentSection(TrackedModel):
         return f"{self.department.display_name}·{self.name}"
 
 
-class OfficeQuerySet(RestrictedQuerySet):
+class OfficeQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -141,6 +151,9 @@ class Office(TrackedModel):
     phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
     responsibilities = models.TextField(_("主要职责"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Where it is, its hours and phone, as last checked on the spot (shown on its public page; the board watches it).
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
 
     ownership = Ownership(township="township")
     objects = OfficeManager()
@@ -257,19 +270,24 @@ class Staff(TrackedModel):
 
     natural_key.dependencies = ["portal.township"]
 
+    # The one rule for a person's number, used by every public page and print: the office phone, else a
+    # public mobile; nothing for someone who has left (they appear on no public page at all).
     @property
     def public_phone(self):
-        """Return the number residents may call: the office phone, else a public mobile."""
+        """Return the number residents may call: the office phone, else a public mobile; "" once they have left."""
+        if not self.active:
+            return ""
         if self.office_phone:
             return self.office_phone
-        return self.mobile if self.mobile_public else ""
+        return self.public_mobile
 
     @property
     def public_mobile(self):
-        return self.mobile if self.mobile_public else ""
+        """Return the mobile if its owner agreed to publish it and is still in post, else ""."""
+        return self.mobile if self.mobile_public and self.active else ""
 
 
-class WindowQuerySet(RestrictedQuerySet):
+class WindowQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -317,6 +335,10 @@ class Window(TrackedModel):
         Staff, verbose_name=_("B角"), on_delete=models.SET_NULL, null=True, blank=True, related_name="backup_windows"
     )
 
+    # Who sits there and what it accepts, as last checked (shown on its public page; the board watches it).
+    last_checked_on = checked_on_field()
+    last_checked_by = actor_field(_("核对人"))
+
     ownership = Ownership(township="township")
     objects = WindowManager()
     history = HistoricalRecords()
@@ -353,6 +375,19 @@ class Window(TrackedModel):
 
     def get_absolute_url(self):
         return reverse("window", kwargs={"township": self.township.slug, "pk": self.pk})
+
+    # Public pages name the window's A and B through these: someone who has left is shown as nobody.
+    @property
+    def public_primary_staff(self):
+        """Return the A staff member if still in post, else None."""
+        staff = self.primary_staff
+        return staff if staff is not None and staff.active else None
+
+    @property
+    def public_backup_staff(self):
+        """Return the B staff member if still in post, else None."""
+        staff = self.backup_staff
+        return staff if staff is not None and staff.active else None
 
     def clean(self):
         errors = {}
@@ -463,14 +498,33 @@ class Post(TrackedModel):
         return [h for h in self.holders.all() if h.role == PostHolder.Role.BACKUP]
 
     @property
+    def public_holders(self):
+        """Return the holders still in post, A first: someone who has left keeps a row until reassigned."""
+        return [h for h in self.holders.all() if h.staff.active]
+
+    @property
     def contact_phone(self):
+        """Return the post's own phone, else the first holder's public phone (A first), else ""."""
         if self.phone:
             return self.phone
-        for holder in self.holders.all():
-            # Someone who has left keeps their row until a clerk reassigns the post; never send callers to them.
-            if holder.staff.active and holder.staff.public_phone:
+        for holder in self.public_holders:
+            if holder.staff.public_phone:
                 return holder.staff.public_phone
         return ""
+
+    @property
+    def first_contact(self):
+        """Return ``(person or None, phone)`` for a one-line "whom to see": the A holder with their own number.
+
+        A person's number is always that person's (``Staff.public_phone``), so a
+        short card and the holder list below it cannot show two numbers for one
+        person; the post's own phone is named only when no holder has one.
+        """
+        holders = self.public_holders
+        for holder in holders:
+            if holder.staff.public_phone:
+                return holder.staff, holder.staff.public_phone
+        return (holders[0].staff if holders else None), self.phone
 
 
 class PostHolder(TrackedModel):
@@ -528,9 +582,33 @@ class LiaisonQuerySet(CheckedQuerySet):
     def in_county(self, county):
         return self.filter(post__township__county=county)
 
+    def with_current_contact(self):
+        """Annotate ``contact_now``: the county person and phone shown now, as a confirmation records them."""
+        from django.db.models import Case, Value, When
+        from django.db.models.functions import Concat
+
+        return self.annotate(
+            contact_now=Case(
+                When(
+                    ~Q(section__head_name="") & Q(section__isnull=False),
+                    then=Concat("section__head_name", Value(" "), "section__phone"),
+                ),
+                default=Concat("county_contact_name", Value(" "), "county_contact_phone"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def unconfirmed(self):
+        """Rows without a standing county confirmation: never confirmed, or the person or phone changed since."""
+        return self.with_current_contact().filter(
+            Q(confirmed_on__isnull=True) | ~Q(confirmed_contact=models.F("contact_now"))
+        )
+
     def not_confirmed_since(self, cutoff):
-        """Rows the county side has not confirmed since ``cutoff`` (or ever)."""
-        return self.not_checked_since(cutoff, "confirmed_on")
+        """Rows the county side has not confirmed since ``cutoff`` (or ever), or whose confirmation no longer holds."""
+        return self.with_current_contact().filter(
+            not_checked_since_q(cutoff, "confirmed_on") | ~Q(confirmed_contact=models.F("contact_now"))
+        )
 
     def with_both_sides(self):
         """Select post, office, department and section; prefetch the post's holders."""
@@ -565,10 +643,22 @@ class Liaison(TrackedModel):
         related_name="liaisons",
     )
     matters = models.CharField(_("对接事项"), max_length=200, blank=True)
-    county_contact_name = models.CharField(_("县级责任人"), max_length=30)
-    county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, validators=[phone_validator])
-    confirmed_on = checked_on_field(_("县级最近确认日期"))
+    # The county side is kept once, on the section, by the county reviewer; these two are only for a row
+    # without a section (or a section without a head), and are then the township's own note.
+    county_contact_name = models.CharField(
+        _("县级责任人"), max_length=30, blank=True, help_text=_("选了股室且股室填了负责人的，以股室为准，这里不用填。")
+    )
+    county_contact_phone = models.CharField(_("县级联系电话"), max_length=30, blank=True, validators=[phone_validator])
+    # Set only by a county reviewer (staff.oversight.liaisons_confirm), never by a township's form or sheet.
+    confirmed_on = models.DateField(_("县级最近确认日期"), null=True, blank=True, editable=False)
     confirmed_by = actor_field(_("确认人"))
+    confirmed_contact = models.CharField(
+        _("确认时的责任人和电话"),
+        max_length=70,
+        blank=True,
+        editable=False,
+        help_text=_("与现在的不同，说明确认后又改过，确认随之失效。"),
+    )
 
     # The clerk keeps the table, the county reads it: it belongs to the township whose post it is.
     ownership = Ownership(township="post__township")
@@ -590,11 +680,84 @@ class Liaison(TrackedModel):
     def __str__(self):
         return f"{self.post} ↔ {self.department}"
 
+    @property
+    def county_person(self):
+        """Return the county person to call: the section's head (kept by the county), else the row's own."""
+        if self.section_id and self.section.head_name:
+            return self.section.head_name
+        return self.county_contact_name
+
+    @property
+    def county_phone(self):
+        """Return the county number to call: the section's phone when the section names its head, else the row's."""
+        if self.section_id and self.section.head_name:
+            return self.section.phone
+        return self.county_contact_phone
+
+    @property
+    def current_contact(self):
+        return f"{self.county_person} {self.county_phone}"
+
+    @property
+    def is_confirmed(self):
+        """True when a county reviewer confirmed this row and the person and phone have not changed since."""
+        return bool(self.confirmed_on and self.confirmed_by_id and self.confirmed_contact == self.current_contact)
+
     def clean(self):
         errors = {}
+        if not (self.section_id and self.section.head_name) and not self.county_contact_name:
+            errors["county_contact_name"] = _("没有选股室（或股室未填负责人）时，须填写县级责任人。")
+        if not (self.section_id and self.section.head_name) and not self.county_contact_phone:
+            errors["county_contact_phone"] = _("没有选股室（或股室未填负责人）时，须填写县级联系电话。")
         if self.section_id and self.department_id and self.section.department_id != self.department_id:
             errors["section"] = _("所选股室不属于该县直部门。")
         if self.post_id and self.department_id and self.post.township.county_id != self.department.county_id:
             errors["department"] = _("所选部门不属于本乡镇所在的县（区）。")
         if errors:
             raise ValidationError(errors)
+
+
+class AbsenceQuerySet(RestrictedQuerySet):
+    def of_township(self, township):
+        return self.filter(staff__township=township)
+
+    def current(self, today=None):
+        """Absences that apply on ``today``: they start showing on their first day and stop after their last."""
+        today = today or timezone.localdate()
+        return self.filter(start__lte=today, end__gte=today)
+
+
+class Absence(TrackedModel):
+    """Where a staff member is instead of at their desk, and until when (去向牌): shown only while it applies."""
+
+    class Kind(models.TextChoices):
+        IN_VILLAGE = "in_village", _("下村")
+        MEETING = "meeting", _("开会")
+        BUSINESS_TRIP = "trip", _("出差")
+        TRAINING = "training", _("学习培训")
+        LEAVE = "leave", _("请假")
+
+    staff = models.ForeignKey(Staff, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(_("去向"), max_length=12, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村；有事找B角"))
+    start = models.DateField(_("从"))
+    end = models.DateField(_("到（含当天）"))
+
+    ownership = Ownership(township="staff__township")
+    objects = AbsenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("去向（不在岗）")
+        verbose_name_plural = _("去向牌")
+        ordering = ["staff__township", "start", "staff__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="absence_end_not_before_start",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff}：{self.get_kind_display()}（{self.start:%m-%d}至{self.end:%m-%d}）"

@@ -10,13 +10,47 @@ import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import scoping
 from portal.models import Township
 from portal.text import escape_formula
 from staff.models import CountyDepartment, Liaison, Post, Staff
+
+
+def may_confirm(user, county):
+    """True for a county reviewer of ``county``: the only account whose confirmation speaks for the county."""
+    scope = scoping.scope_of(user)
+    return scope.is_reviewer and scope.county_id == county.pk
+
+
+@transaction.atomic
+def liaisons_confirm(*, rows, user, on=None):
+    """Record that the county confirms each liaison row's person and phone as they are now; return how many.
+
+    Only a county reviewer of the rows' county may (``PermissionDenied``
+    otherwise, for the whole call): a township clerk keeps the township side
+    and cannot speak for the county. The confirmation keeps the person and
+    phone it confirmed, so any later change to them (on the section or the
+    row) makes it lapse by itself (``Liaison.is_confirmed``).
+    """
+    on = on or timezone.localdate()
+    rows = list(rows)
+    counties = {row.post.township.county_id for row in rows}
+    scope = scoping.scope_of(user)
+    if rows and not (scope.is_reviewer and counties == {scope.county_id}):
+        raise PermissionDenied(_("只有本县（区）的县级审核员可以确认对接联系表。"))
+    for row in rows:
+        row.confirmed_on = on
+        row.confirmed_by = user
+        row.confirmed_contact = row.current_contact
+        row._history_user = user
+        row.save(update_fields=["confirmed_on", "confirmed_by", "confirmed_contact", "updated_at"])
+    return len(rows)
 
 
 def admin_change_url(obj):
@@ -32,10 +66,13 @@ def _label(obj):
         checked = obj.phone_checked_on or _("从未核对")
         return f"{obj.township.name} · {obj.name}（{phones}；{_('核对')}：{checked}）"
     if isinstance(obj, Liaison):
-        checked = obj.confirmed_on or _("从未确认")
+        if obj.confirmed_on and not obj.is_confirmed:
+            checked = _("%(date)s确认后人员或电话已改") % {"date": obj.confirmed_on}
+        else:
+            checked = obj.confirmed_on or _("从未确认")
         return (
             f"{obj.post.township.name} · {obj.post.title} ↔ {obj.department.display_name}"
-            f"（{obj.county_contact_name} {obj.county_contact_phone}；{_('确认')}：{checked}）"
+            f"（{obj.county_person} {obj.county_phone}；{_('确认')}：{checked}）"
         )
     return str(obj)
 
@@ -125,12 +162,12 @@ def county_oversight(county, *, today=None):
         ),  # 7
         Gap(
             "liaisons_not_confirmed",
-            _("对接电话超过 %(days)d 天未经县级确认") % {"days": days},
-            _("请县直部门确认责任人和电话。"),
+            _("对接电话超过 %(days)d 天未经县级确认，或确认后人员、电话已改") % {"days": days},
+            _("按乡镇列出；核实后在“县级确认”页勾选确认（只有县级审核员可以确认）。"),
             list(
                 Liaison.objects.in_county(county)
                 .not_confirmed_since(cutoff)
-                .select_related("post", "post__township", "department")
+                .select_related("post", "post__township", "department", "section")
                 .order_by("post__township__name", "post__title", "department__name")
             ),
         ),  # 8
@@ -150,7 +187,7 @@ def county_oversight(county, *, today=None):
 
 
 def _liaison_text(row):
-    return f"{row.post.title}（{row.county_contact_name} {row.county_contact_phone}）"
+    return f"{row.post.title}（{row.county_person} {row.county_phone}）"
 
 
 def _gap_columns(gap):
@@ -171,9 +208,9 @@ def _gap_columns(gap):
                 r.post.township.name,
                 r.post.title,
                 r.department.name,
-                r.county_contact_name,
-                r.county_contact_phone,
-                r.confirmed_on,
+                r.county_person,
+                r.county_phone,
+                r.confirmed_on if r.is_confirmed else None,
             ]
             for r in gap.rows
         ],

@@ -1,12 +1,14 @@
 """The county–township liaison table of a township (the duty boards show items: they are services' pages)."""
 
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.caching import public_page
 from portal.models import Township
 from staff.models import Liaison
+from staff.whereabouts import township_board as whereabouts_board
 
 
 def _title(label, township):
@@ -29,3 +31,19 @@ def liaison_table(request, township):
         "page_title": _title(_("县乡工作对接联系表"), township),
     }
     return render(request, "staff/liaison_table.html", context)
+
+
+@require_safe
+@public_page(daily=True)  # who is away changes with the date, not only with a clerk's save
+def whereabouts(request, township):
+    """去向牌: who is in today and who is away, why and until when."""
+    township = get_object_or_404(Township.objects.select_related("county"), slug=township)
+    in_today, away = whereabouts_board(township)
+    context = {
+        "township": township,
+        "in_today": in_today,
+        "away": away,
+        "today": timezone.localdate(),
+        "page_title": _title(_("去向牌"), township),
+    }
+    return render(request, "staff/whereabouts.html", context)

@@ -105,9 +105,14 @@ def make_window(*, township, office, number=None, kind=Window.Kind.GENERAL, depa
 
 
 def make_liaison(*, post, department, **fields):
+    """Create a liaison row; a ``confirmed_on`` given stands as a confirmation of the person and phone it has."""
     fields.setdefault("county_contact_name", "县联络人")
     fields.setdefault("county_contact_phone", "0359-0200001")
-    return Liaison.objects.create(post=post, department=department, **fields)
+    liaison = Liaison(post=post, department=department, **fields)
+    if liaison.confirmed_on and not liaison.confirmed_contact:
+        liaison.confirmed_contact = liaison.current_contact
+    liaison.save()
+    return liaison
 
 
 def make_category(*, name=None, slug=None):
@@ -127,6 +132,8 @@ def make_legal_basis(*, title=None, article="第一条", **fields):
 def make_item(*, township, office=None, code=None, name=None, materials=0, steps=0, **fields):
     """Create a service item with ``materials`` and ``steps`` numbered rows."""
     fields.setdefault("item_type", ServiceItem.ItemType.PUBLIC_SERVICE)
+    # Tests build published items unless they say otherwise; a new item's own default is a draft.
+    fields.setdefault("status", ServiceItem.Status.IN_FORCE)
     fields.setdefault("promised_limit_value", 5)
     fields.setdefault("legal_limit_value", 20)
     fields.setdefault("last_checked_on", datetime.date(2026, 11, 1))

@@ -8,8 +8,9 @@ named rows, so the same page can be measured with little and with much data.
 import datetime
 from types import SimpleNamespace
 
+from portal.models import TownshipFormerSlug
 from services.models import CertificateRule, Material, ResponsibilityList, ServiceItem, Step
-from staff.models import Office, Window
+from staff.models import Absence, Office, Window
 from tests import builders
 
 PRIVATE_MOBILE = "10099990001"  # a mobile that must never be shown on a public page
@@ -284,4 +285,9 @@ def build_scene(*, county, township, size=3):
             name=f"加窗口{i}",
             primary_staff=person,
         )
+    # A former address and a dated absence (issue 14): rows of their own kinds, so every page test sees them.
+    TownshipFormerSlug.objects.create(township=township, slug=f"{township.slug}-old")
+    Absence.objects.create(
+        staff=s.clerk_b, kind="meeting", start=datetime.date(2026, 1, 5), end=datetime.date(2026, 1, 5)
+    )
     return s

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from portal.models import County, QRCode, QRScanDay, Township, UserScope, Village
+from portal.models import County, QRCode, QRScanDay, Township, TownshipFormerSlug, UserScope, Village
 from services.models import (
     Category,
     CertificateRule,
@@ -19,7 +19,7 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from staff.models import CountyDepartment, DepartmentSection, Office, Post, PostHolder, Staff, Window
+from staff.models import Absence, CountyDepartment, DepartmentSection, Office, Post, PostHolder, Staff, Window
 from tests import builders
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -505,6 +505,8 @@ def one_of_everything(township, django_user_model):
     UserScope.objects.create(user=django_user_model.objects.create_user("scope-test"), township=township)
     code = QRCode.objects.create(township=township, code="EVERY1", placement="大门")
     QRScanDay.objects.create(qr_code=code, day=DAY, count=3)
+    TownshipFormerSlug.objects.create(township=township, slug="former-address")
+    Absence.objects.create(staff=person, kind="meeting", start=DAY, end=DAY)
     item = builders.make_item(township=township, office=office, materials=1, steps=1)
     item.category = builders.make_category()
     item.save()

@@ -184,7 +184,7 @@ def test_item_page_shows_numbered_steps_limits_visits_and_online_link(client, sc
     assert text.index("申请") < text.index("村级审查") < text.index("乡镇审批")
     assert "承诺时限15个工作日" in text
     assert "法定时限20个工作日" in text
-    assert "到现场2次（现场勘查需本人在场）" in text
+    assert "到现场最多跑2次（现场勘查需本人在场）" in text  # the card's words (issue 14: card and details agree)
     assert "网上申请，现场核验" in text
     assertContains(response, 'href="https://example.invalid/apply"')
     assert "不收费" in text
@@ -250,7 +250,11 @@ def test_item_page_carries_government_service_json_ld(client, scene):
     assert data["url"] == "http://127.0.0.1:8000" + scene.homestead.get_absolute_url()
     assert data["provider"]["@type"] == "GovernmentOrganization"
     assert data["availableChannel"]["servicePhone"]["telephone"] == "0359-0100021"
-    assert data["availableChannel"]["processingTime"] == "P15D"
+    # 15 working days are no ISO 8601 duration (P15D would be 15 calendar days): said in words (issue 14).
+    assert "processingTime" not in data["availableChannel"]
+    assert data["availableChannel"]["description"] == "承诺15个工作日办结"
+    # The service is delivered at the window, not on the office's floor.
+    assert data["availableChannel"]["serviceLocation"]["name"].endswith("1号综合受理窗口")
 
 
 def test_json_ld_cannot_be_broken_out_of_by_a_clerk_typing_markup(client, scene):

@@ -35,10 +35,10 @@ def _pages(s):
         (
             "item",
             s.homestead.get_absolute_url(),
-            7,
+            8,
             "1 version, 2 item with township, county, office, window and its office and A/B staff, category, "
             "department, post and its office, merge target, 3 materials, 4 steps, 5 legal bases, 6 life events, "
-            "7 the post's holders with their staff",
+            "7 the post's holders with their staff, 8 the working-day calendar (the due date of 承诺N个工作日)",
         ),
         ("withdrawn item", s.withdrawn.get_absolute_url(), 6, "as the item, without holders of a post it lacks"),
         (

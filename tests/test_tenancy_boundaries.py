@@ -251,7 +251,7 @@ def test_mark_checked_today_marks_only_the_clerks_rows_and_records_who(clerk, sc
     ("model", "date_field", "by_field"),
     [
         (Staff, "phone_checked_on", "phone_checked_by"),
-        (Liaison, "confirmed_on", "confirmed_by"),
+        # Not Liaison: its county confirmation is a reviewer's, never a clerk's "checked today" (issue 14).
         (CertificateRule, "last_checked_on", "last_checked_by"),
     ],
 )

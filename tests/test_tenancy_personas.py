@@ -13,7 +13,7 @@ from tests.tenancy_scene import PASSWORD, build_tenancy_scene, expected_pks
 
 PERSONAS = ["clerk_a", "clerk_b", "clerk_c", "reviewer_x", "superuser"]
 # Accounts, groups and scopes are the superuser's to manage.
-SUPERUSER_ONLY = {"auth.user", "auth.group", "portal.userscope"}
+SUPERUSER_ONLY = {"auth.user", "auth.group", "portal.userscope", "workdays.calendarday"}
 
 
 @pytest.fixture

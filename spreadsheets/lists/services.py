@@ -243,7 +243,8 @@ class ServiceItemResource(SheetResource):
         attribute="status",
         column_name="状态",
         widget=ChoiceWidget(
-            ServiceItem.Status.choices, {"在用": "in_force", "暂停": "suspended", "取消": "withdrawn", "合并": "merged"}
+            ServiceItem.Status.choices,
+            {"草稿": "draft", "在用": "in_force", "暂停": "suspended", "取消": "withdrawn", "合并": "merged"},
         ),
     )
     suspended_from = Field(attribute="suspended_from", column_name="暂停起始日期", widget=DateWidget())
@@ -271,7 +272,10 @@ class ServiceItemResource(SheetResource):
         "home_visit_offered": _("是否为特殊群体提供上门办（是/否）"),
         "locker_offered": _("是否提供错时办（自助柜）（是/否）"),
         "deferral_allowed": _("次要材料缺少时，签署承诺书后可先受理（是/否）"),
-        "status": _("不填为“在办”。暂停须写暂停起始日期和原因；取消须写取消日期；合并须写合并到和合并日期"),
+        "status": _(
+            "不填为“草稿”（群众看不到，齐全后在后台发布）。暂停须写暂停起始日期和原因；取消须写取消日期；"
+            "合并须写合并到和合并日期"
+        ),
     }
     example = {
         "code": "示例-001",

@@ -389,7 +389,7 @@ class LiaisonResource(SheetResource):
     sheet_name = "县乡对接"
     rank = 60
     key_fields = ("post", "department")
-    required_fields = ("post", "department", "county_contact_name", "county_contact_phone")
+    required_fields = ("post", "department")
 
     post = Field(attribute="post", column_name="岗位", widget=LookupWidget(POSTS, _("本乡镇已有的岗位名称")))
     department = Field(
@@ -401,7 +401,8 @@ class LiaisonResource(SheetResource):
     county_contact_name = Field(attribute="county_contact_name", column_name="县级责任人", widget=TextWidget())
     county_contact_phone = Field(attribute="county_contact_phone", column_name="县级联系电话", widget=PhoneWidget())
     matters = Field(attribute="matters", column_name="对接事项", widget=TextWidget())
-    confirmed_on = Field(attribute="confirmed_on", column_name="县级确认日期", widget=DateWidget())
+    # Exported for reading; a sheet cannot confirm for the county (only a reviewer can, on the oversight page).
+    confirmed_on = Field(attribute="confirmed_on", column_name="县级确认日期", readonly=True, widget=DateWidget())
 
     example = {
         "post": "示例岗位",
@@ -410,7 +411,6 @@ class LiaisonResource(SheetResource):
         "county_contact_name": "赵联络",
         "county_contact_phone": "0359-0200001",
         "matters": "低保、特困供养",
-        "confirmed_on": "2026-01-05",
     }
     notes = (
         "一行是一个岗位与一个县直部门的对接：一个岗位对接多个部门写多行（一对多），多个岗位对接同一部门也各写一行（多对一）。",
