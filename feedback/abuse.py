@@ -1,0 +1,51 @@
+"""Abuse resistance without a captcha: a cap on the body, per-client rate limits, and a polite refusal.
+
+Rate limits count in Django's configured cache through django-ratelimit
+(``key="ip"``: REMOTE_ADDR, or the header named by ``RATELIMIT_IP_META_KEY``
+behind a reverse proxy). With the default per-process LocMemCache each
+gunicorn worker counts on its own; production should use a shared cache
+(Redis) so a limit means what it says.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+from django_ratelimit.core import is_ratelimited
+
+# The largest form here is a few hundred characters; anything much bigger is not a resident typing.
+MAX_BODY_BYTES = 8 * 1024
+
+SUBMIT = "feedback.submit"
+LOOKUP = "feedback.lookup"
+
+
+def submit_rate():
+    return getattr(settings, "PORTAL_FEEDBACK_RATE", "10/h")
+
+
+def lookup_rate():
+    return getattr(settings, "PORTAL_STATUS_LOOKUP_RATE", "20/h")
+
+
+def _reference_key(group, request):
+    return "ref:" + request.POST.get("reference", "")[:12]
+
+
+def refusal(request, township, *, group=SUBMIT):
+    """Return a polite refusal page (413 or 429) for an oversize or over-limit POST, or None to go on.
+
+    Counts the POST against the client's limit before anything is parsed or stored.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = MAX_BODY_BYTES + 1
+    if length > MAX_BODY_BYTES:
+        return render(request, "feedback/refused.html", {"township": township, "too_large": True}, status=413)
+    rate = submit_rate() if group == SUBMIT else lookup_rate()
+    limited = is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+    if group == LOOKUP and not limited:
+        # Guessing one request's phone suffix from many addresses is limited per reference too.
+        limited = is_ratelimited(request, group=group, key=_reference_key, rate=rate, method="POST", increment=True)
+    if limited:
+        return render(request, "feedback/refused.html", {"township": township, "too_large": False}, status=429)
+    return None
