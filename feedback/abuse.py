@@ -9,6 +9,7 @@ gunicorn worker counts on its own; production should use a shared cache
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 # The largest form here is a few hundred characters; anything much bigger is not a resident typing.
@@ -39,13 +40,14 @@ def refusal(request, township, *, group=SUBMIT):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = MAX_BODY_BYTES + 1
-    if length > MAX_BODY_BYTES:
-        return render(request, "feedback/refused.html", {"township": township, "too_large": True}, status=413)
+    context = {"township": township, "page_title": _("请稍后再试"), "too_large": length > MAX_BODY_BYTES}
+    if context["too_large"]:
+        return render(request, "feedback/refused.html", context, status=413)
     rate = submit_rate() if group == SUBMIT else lookup_rate()
     limited = is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
     if group == LOOKUP and not limited:
         # Guessing one request's phone suffix from many addresses is limited per reference too.
         limited = is_ratelimited(request, group=group, key=_reference_key, rate=rate, method="POST", increment=True)
     if limited:
-        return render(request, "feedback/refused.html", {"township": township, "too_large": False}, status=429)
+        return render(request, "feedback/refused.html", context, status=429)
     return None
