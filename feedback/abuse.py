@@ -31,16 +31,17 @@ def _reference_key(group, request):
     return "ref:" + request.POST.get("reference", "")[:12]
 
 
-def refusal(request, township, *, group=SUBMIT):
+def refusal(request, township_slug, *, group=SUBMIT):
     """Return a polite refusal page (413 or 429) for an oversize or over-limit POST, or None to go on.
 
-    Counts the POST against the client's limit before anything is parsed or stored.
+    Counts the POST against the client's limit before anything is parsed, read from the database or
+    stored: a refused submission costs one cache increment and a small page, so a flood stays cheap.
     """
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = MAX_BODY_BYTES + 1
-    context = {"township": township, "page_title": _("请稍后再试"), "too_large": length > MAX_BODY_BYTES}
+    context = {"township_slug": township_slug, "page_title": _("请稍后再试"), "too_large": length > MAX_BODY_BYTES}
     if context["too_large"]:
         return render(request, "feedback/refused.html", context, status=413)
     rate = submit_rate() if group == SUBMIT else lookup_rate()

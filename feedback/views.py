@@ -54,12 +54,12 @@ def _target(township, about, pk):
 @require_http_methods(["GET", "POST"])
 def report(request, township, about, pk=None):
     """信息有误？ A short form from any page; the report lands in the township's queue."""
+    if request.method == "POST" and (refused := abuse.refusal(request, township)):
+        return refused
     township = _get_township(township)
     target = _target(township, about, pk)
     form = ReportForm()
     if request.method == "POST":
-        if refused := abuse.refusal(request, township):
-            return refused
         form = ReportForm(request.POST)
         if form.is_bot():
             return _received(request, township, reference=None)
@@ -110,6 +110,8 @@ def _services_offered(item):
 @require_http_methods(["GET", "POST"])
 def request_service(request, township, pk):
     """Ask for 帮代办, 预约 or 上门办 for an item; the answer is a reference number for the status page."""
+    if request.method == "POST" and (refused := abuse.refusal(request, township)):
+        return refused
     township = _get_township(township)
     item = get_object_or_404(ServiceItem.objects.filter(township=township), pk=pk)
     if not item.is_available:
@@ -117,8 +119,6 @@ def request_service(request, township, pk):
     services = _services_offered(item)
     form = RequestForm(services=services, initial={"service": request.GET.get("service")})
     if request.method == "POST":
-        if refused := abuse.refusal(request, township):
-            return refused
         form = RequestForm(request.POST, services=services)
         if form.is_bot():
             return _received(request, township, reference=None, kind="request")
@@ -138,13 +138,13 @@ def request_service(request, township, pk):
 @require_http_methods(["GET", "POST"])
 def rate_item(request, township, pk):
     """好差评 of an item, from its page or its printed code (``?channel=qr``)."""
+    if request.method == "POST" and (refused := abuse.refusal(request, township)):
+        return refused
     township = _get_township(township)
     item = get_object_or_404(ServiceItem.objects.filter(township=township), pk=pk)
     channel = RatingChannel.QR if request.GET.get("channel") == "qr" else RatingChannel.WEB
     form = RatingForm(initial={"channel": channel})
     if request.method == "POST":
-        if refused := abuse.refusal(request, township):
-            return refused
         form = RatingForm(request.POST)
         if form.is_bot():
             return _rated(request, township, poor=False)
@@ -181,13 +181,13 @@ def status(request, township):
     Looked up by POST, so the phone digits stay out of addresses and logs. An
     unknown number and a wrong suffix get the same answer.
     """
+    if request.method == "POST" and (refused := abuse.refusal(request, township, group=abuse.LOOKUP)):
+        return refused
     township = _get_township(township)
     form = StatusForm(initial={"reference": request.GET.get("ref", "")[:12]})
     case = None
     not_found = False
     if request.method == "POST":
-        if refused := abuse.refusal(request, township, group=abuse.LOOKUP):
-            return refused
         form = StatusForm(request.POST)
         if form.is_valid():
             case = case_find(township=township, **form.cleaned_data)
@@ -213,9 +213,9 @@ def _status_page(request, township, form, case, not_found, rating_form=None):
 @require_http_methods(["POST"])
 def rate_case(request, township):
     """好差评 of a finished request, posted from its status page with the number and phone suffix again."""
-    township = _get_township(township)
     if refused := abuse.refusal(request, township, group=abuse.LOOKUP):
         return refused
+    township = _get_township(township)
     lookup = StatusForm(request.POST)
     case = case_find(township=township, **lookup.cleaned_data) if lookup.is_valid() else None
     if case is None:
