@@ -109,3 +109,25 @@ def test_the_forms_have_no_serious_accessibility_violations(page, live_server, s
             if violation["impact"] in ("serious", "critical"):
                 problems.append(f"{path}: {violation['id']} {[n['target'] for n in violation['nodes']][:3]}")
     assert problems == []
+
+
+def test_a_clerk_records_a_phone_enquiry_on_a_phone_in_one_tap(page, live_server, scene, artefacts_dir):
+    """电话咨询登记: sign in once, then each enquiry is the add page and one tap on 保存 (defaults: phone, answered)."""
+    import time
+
+    from tests.feedback_scene import PASSWORD
+
+    page.goto(live_server.url + "/admin/login/?next=/admin/feedback/enquiry/add/")
+    page.get_by_label("用户名").fill(scene.clerk_a.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/admin/feedback/enquiry/add/$"))
+    page.screenshot(path=artefacts_dir / "feedback-05-enquiry-form.png", full_page=True)
+    started = time.monotonic()
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_url(re.compile(r"/admin/feedback/enquiry/add/$"))
+    elapsed = time.monotonic() - started
+    assert page.get_by_text("已登记").is_visible()
+    case = Case.objects.get(kind=Kind.ENQUIRY)
+    assert (case.channel, case.outcome, case.township, case.owner) == ("phone", "answered", scene.a, scene.clerk_a)
+    assert elapsed < 5, elapsed  # the server's share of the 15 seconds; the rest is one tap
