@@ -158,3 +158,23 @@ def test_personal_data_is_erased_after_the_retention_period_and_the_counts_stay(
         assert kept.phone == RESIDENT_PHONE
     assert township_counts([scene.a])[0] == before
     assert Case.objects.count() == 5 and Rating.objects.count() == 1
+
+
+def test_a_clerk_records_a_rating_given_at_the_window(client, scene):
+    client.force_login(scene.clerk_a)
+    url = reverse("admin:feedback_rating_add")
+    assert client.get(url).context["adminform"].form["channel"].value() == "window"
+    data = {"township": scene.a.pk, "item": scene.item.pk, "level": "4", "channel": "window", "comment": "等太久"}
+    assert client.post(url, data).status_code == 302
+    rating = Rating.objects.get()
+    assert (rating.channel, rating.level, rating.recorded_by) == ("window", 4, scene.clerk_a)
+    assert Case.objects.get(kind=Kind.FOLLOWUP).poor_rating == rating
+
+
+def test_another_townships_clerk_sees_none_of_the_ratings_or_enquiries(client, scene):
+    rating_submit(township=scene.a, item=scene.item, level=1, channel="web", comment="好")
+    enquiry_record(user=scene.clerk_a, township=scene.a, channel="phone", outcome="answered")
+    client.force_login(scene.clerk_b)
+    for name in ("feedback_rating", "feedback_enquiry"):
+        response = client.get(reverse(f"admin:{name}_changelist"))
+        assert response.context["cl"].result_count == 0, name
