@@ -7,8 +7,11 @@ gunicorn worker counts on its own; production should use a shared cache
 (Redis) so a limit means what it says.
 """
 
+import functools
+
 from django.conf import settings
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
@@ -41,14 +44,23 @@ def refusal(request, township_slug, *, group=SUBMIT):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = MAX_BODY_BYTES + 1
-    context = {"township_slug": township_slug, "page_title": _("请稍后再试"), "too_large": length > MAX_BODY_BYTES}
-    if context["too_large"]:
-        return render(request, "feedback/refused.html", context, status=413)
+    if length > MAX_BODY_BYTES:
+        return HttpResponse(_refusal_page(township_slug, too_large=True), status=413)
     rate = submit_rate() if group == SUBMIT else lookup_rate()
     limited = is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
     if group == LOOKUP and not limited:
         # Guessing one request's phone suffix from many addresses is limited per reference too.
         limited = is_ratelimited(request, group=group, key=_reference_key, rate=rate, method="POST", increment=True)
     if limited:
-        return render(request, "feedback/refused.html", context, status=429)
+        return HttpResponse(_refusal_page(township_slug, too_large=False), status=429)
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _refusal_page(township_slug, *, too_large):
+    """Return the refusal page's HTML, rendered once per township: a flood is answered from memory.
+
+    Rendered without the request, so it carries no per-visitor state (no CSRF token, standard text size).
+    """
+    context = {"township_slug": township_slug, "page_title": _("请稍后再试"), "too_large": too_large}
+    return render_to_string("feedback/refused.html", context)

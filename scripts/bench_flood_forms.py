@@ -75,6 +75,17 @@ class Flood(threading.Thread):
                 self.stop.wait(max(0, next_at - time.monotonic()))
 
 
+def _wrk_script(url, args, seconds, script):
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "-s", str(script), url]
+    text = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", text).group(1)),
+        "seconds": seconds,
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
 def _count_cases(env):
     script = "from feedback.models import Case; print(Case.objects.count())"
     output = subprocess.run(
@@ -163,6 +174,18 @@ def main():
                             agg["statuses"][status] = agg["statuses"].get(status, 0) + n
                     totals[name]["requests"] += run["requests"]
                     totals[name]["seconds"] += run["seconds"]
+            # What one refused submission costs the server, against one item page: both flat out.
+            probe = Flood(report_url, 0)
+            script = workdir / "post.lua"
+            body = urllib.parse.urlencode({"csrfmiddlewaretoken": probe.token, "problem": "phone", "note": "wrk"})
+            script.write_text(
+                'wrk.method = "POST"\n'
+                f'wrk.body = "{body}"\n'
+                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                f'wrk.headers["Cookie"] = "{probe.cookie}"\n'
+            )
+            refused = _wrk_script(report_url, args, seconds, script)
+            page = bench._wrk(item_url, args, seconds, ())
         stored = _count_cases(env) - before
 
         baseline = totals["no flood"]["requests"] / totals["no flood"]["seconds"]
@@ -180,6 +203,10 @@ def main():
                 line += f"; flood sent {floods[name]['sent']}, answers {floods[name]['statuses']}"
             print(line)
         print(f"  submissions stored in all: {stored} (limit {args.rate} per client and per counter)")
+        print(
+            f"  flat out, no other load: refused submissions {refused['requests'] / refused['seconds']:8.1f} req/s "
+            f"(non-2xx {refused['errors']}), item page {page['requests'] / page['seconds']:8.1f} req/s"
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
