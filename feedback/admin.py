@@ -283,7 +283,7 @@ class CaseAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("我来受理所选工单（首问负责）"), permissions=["change"])
     def take_cases(self, request, queryset):
         taken, refused = 0, []
-        for case in queryset.filter(status=Status.NEW):
+        for case in queryset.open():
             try:
                 case_take(case=case, user=request.user)
                 taken += 1
@@ -379,6 +379,21 @@ class EnquiryAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(kind=Kind.ENQUIRY)
+
+    # A proxy model has no permissions of its own in the roles (portal.roles reads concrete models):
+    # an enquiry is a case, so the clerk's permissions on cases decide.
+    def _may(self, request, action):
+        return _personal_data_allowed(request.user) and request.user.has_perm(f"feedback.{action}_case")
+
+    def has_module_permission(self, request):
+        return self._may(request, "view") or self._may(request, "change")
+
+    def has_view_permission(self, request, obj=None):
+        allowed = self._may(request, "view") or self._may(request, "change")
+        return allowed and (obj is None or scoping.can_see(request.user, obj))
+
+    def has_add_permission(self, request):
+        return self._may(request, "add") and scoping.may_add(request.user, Case)
 
     def has_change_permission(self, request, obj=None):
         return False  # a passed-on enquiry is followed up in the queue (工单)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Township, Village
+from portal.scoping import Ownership, RestrictedQuerySet
 from services.models import CertificateRule, ServiceItem
 from staff.models import Liaison, Office, Post, Window
 
@@ -93,7 +94,7 @@ class Outcome(models.TextChoices):
     PASSED_ON = "passed_on", _("转交他人")
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(RestrictedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
 
@@ -193,6 +194,8 @@ class Case(models.Model):
     note = models.CharField(_("说明"), max_length=500, blank=True)
     personal_data_erased_on = models.DateField(_("个人信息删除日期"), null=True, blank=True, editable=False)
 
+    # Only the township's clerks (and superusers) open cases; the admin keeps county reviewers out entirely.
+    ownership = Ownership(township="township")
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -294,6 +297,9 @@ class CaseEvent(models.Model):
     actor_name = models.CharField(_("经办人姓名"), max_length=30, blank=True)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
+    ownership = Ownership(township="case__township")
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
@@ -322,7 +328,7 @@ class RatingChannel(models.TextChoices):
     WINDOW = "window", _("窗口")
 
 
-class RatingQuerySet(models.QuerySet):
+class RatingQuerySet(RestrictedQuerySet):
     def poor(self):
         return self.filter(level__in=POOR_LEVELS)
 
@@ -359,6 +365,7 @@ class Rating(models.Model):
         editable=False,
     )
 
+    ownership = Ownership(township="township")
     objects = RatingQuerySet.as_manager()
 
     class Meta:

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from feedback.models import CLOSED, POOR_LEVELS, Case, Kind, Rating, Status
 from portal import scoping
-from portal.models import Township
 
 
 def _open():
@@ -63,5 +62,5 @@ def township_counts(townships, *, today=None):
 
 def counts_for_user(user, *, today=None):
     """Return the count rows of the townships the account may see (its own, its county's, or all)."""
-    townships = scoping.visible(user, Township, Township.objects.order_by("county__name", "name"))
+    townships = scoping.townships_for(user).order_by("county__name", "name")
     return township_counts(townships, today=today)
