@@ -107,7 +107,7 @@ def test_the_county_reviewer_sees_counts_per_township_and_no_personal_data(clien
     client.force_login(scene.reviewer)
     assert client.get(reverse("admin:feedback_case_changelist")).status_code == 403
     assert client.get(reverse("admin:feedback_rating_changelist")).status_code == 403
-    page = client.get(reverse("feedback_counts"))
+    page = client.get(reverse("admin:feedback_counts"))
     html = page.content.decode()
     assert page.status_code == 200
     rows = {row["township"].slug: row for row in page.context["rows"]}
