@@ -1,8 +1,8 @@
 """Abuse resistance without a captcha: a cap on the body, per-client rate limits, and a polite refusal.
 
 Rate limits count in Django's configured cache through django-ratelimit, keyed
-by the client's address (``client_key``: the project's ``portal.clients.client_ip``
-where it exists, which reads the proxy's header; else REMOTE_ADDR). With the
+by the client's address (``portal.clients.client_ip``: REMOTE_ADDR, or the
+proxy's header named by ``CLIENT_IP_HEADER``). With the
 default per-process LocMemCache each gunicorn worker counts on its own;
 production should use a shared cache (Redis) so a limit means what it says.
 """
@@ -14,6 +14,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
+
+from portal.clients import client_ip
 
 # The largest form here is a few hundred characters; anything much bigger is not a resident typing.
 MAX_BODY_BYTES = 8 * 1024
@@ -30,17 +32,9 @@ def lookup_rate():
     return getattr(settings, "PORTAL_STATUS_LOOKUP_RATE", "20/h")
 
 
-try:  # the hardening work's one definition of "the client's address", once it is on main
-    from portal.clients import client_ip
-except ImportError:  # pragma: no cover - until then
-    client_ip = None
-
-
 def client_key(group, request):
-    """Return the rate-limit key of the client that sent ``request``."""
-    if client_ip is not None:
-        return "ip:" + client_ip(request)
-    return "ip:" + request.META.get("REMOTE_ADDR", "")
+    """Return the rate-limit key of the client that sent ``request`` (its address, as the project reads it)."""
+    return "ip:" + client_ip(request)
 
 
 def _reference_key(group, request):
