@@ -27,6 +27,8 @@ from django.utils import timezone
 
 # Rows no public page shows: scan counters and accounts' scopes.
 UNSEEN = {"portal.QRScanDay", "portal.UserScope"}
+# Residents' reports, requests and ratings: the queue's, never the content of a public page.
+UNSEEN |= {"feedback.Case", "feedback.Enquiry", "feedback.CaseEvent", "feedback.Rating"}
 EVERYTHING = None  # the owners of a shared or unowned row: every page
 
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "search.apps.SearchConfig",
     "spreadsheets.apps.SpreadsheetsConfig",
     "workdays.apps.WorkdaysConfig",
+    "feedback.apps.FeedbackConfig",
     "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -297,6 +298,13 @@ CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 # A font file with Simplified Chinese glyphs for the images with captions (the
 # village WeChat picture). Empty: the pip package pylopdf-fonts-zh-cn, then system fonts.
 PORTAL_CJK_FONT = env_str("PORTAL_CJK_FONT", "")
+
+# Residents' reports and requests: personal data (names, phones) is erased this many days after a case
+# is closed (manage.py erase_personal_data, run daily); the counts stay.
+PORTAL_PERSONAL_DATA_DAYS = env_int("PORTAL_PERSONAL_DATA_DAYS", 180)
+# Per-client limits (django-ratelimit, "count/period") on residents' submissions and on status look-ups.
+PORTAL_FEEDBACK_RATE = env_str("PORTAL_FEEDBACK_RATE", "10/h")
+PORTAL_STATUS_LOOKUP_RATE = env_str("PORTAL_STATUS_LOOKUP_RATE", "20/h")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -37,6 +37,7 @@ urlpatterns = [
     path("print/q/<qrcode:code>/wechat.png", qr_views.print_wechat_image, name="print_wechat_image"),
     path("", include("staff.urls")),
     path("", include("services.urls")),
+    path("", include("feedback.urls")),
     path("", include("portal.site_urls")),  # robots.txt, favicon, /healthz, pasted /q/ links: keep last
 ]
 

@@ -14,6 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from feedback.cases import enquiry_record, rating_submit, report_submit
+from feedback.models import Case, Enquiry, Rating
 from portal.models import County, QRCode, QRScanDay, Township, UserScope, Village
 from search.models import SearchMiss, Synonym
 from services.models import (
@@ -101,6 +103,11 @@ BUILDERS = {
         end=datetime.date(2026, 11, 3),
     ),
     CalendarDay: lambda t, users: CalendarDay.objects.get(date=datetime.date(2026, 10, 1)),
+    Case: lambda t, users: report_submit(
+        township=t, about="office", target=builders.make_office(township=t), problem="phone"
+    ),
+    Enquiry: lambda t, users: enquiry_record(user=_user(users), township=t, channel="phone", outcome="answered"),
+    Rating: lambda t, users: rating_submit(township=t, level=2, channel="web"),
 }
 
 

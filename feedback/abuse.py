@@ -1,0 +1,73 @@
+"""Abuse resistance without a captcha: a cap on the body, per-client rate limits, and a polite refusal.
+
+Rate limits count in Django's configured cache through django-ratelimit, keyed
+by the client's address (``portal.clients.client_ip``: REMOTE_ADDR, or the
+proxy's header named by ``CLIENT_IP_HEADER``). With the
+default per-process LocMemCache each gunicorn worker counts on its own;
+production should use a shared cache (Redis) so a limit means what it says.
+"""
+
+import functools
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+
+from portal.clients import client_ip
+
+# The largest form here is a few hundred characters; anything much bigger is not a resident typing.
+MAX_BODY_BYTES = 8 * 1024
+
+SUBMIT = "feedback.submit"
+LOOKUP = "feedback.lookup"
+
+
+def submit_rate():
+    return getattr(settings, "PORTAL_FEEDBACK_RATE", "10/h")
+
+
+def lookup_rate():
+    return getattr(settings, "PORTAL_STATUS_LOOKUP_RATE", "20/h")
+
+
+def client_key(group, request):
+    """Return the rate-limit key of the client that sent ``request`` (its address, as the project reads it)."""
+    return "ip:" + client_ip(request)
+
+
+def _reference_key(group, request):
+    return "ref:" + request.POST.get("reference", "")[:12]
+
+
+def refusal(request, township_slug, *, group=SUBMIT):
+    """Return a polite refusal page (413 or 429) for an oversize or over-limit POST, or None to go on.
+
+    Counts the POST against the client's limit before anything is parsed, read from the database or
+    stored: a refused submission costs one cache increment and a small page, so a flood stays cheap.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = MAX_BODY_BYTES + 1
+    if length > MAX_BODY_BYTES:
+        return HttpResponse(_refusal_page(township_slug, too_large=True), status=413)
+    rate = submit_rate() if group == SUBMIT else lookup_rate()
+    limited = is_ratelimited(request, group=group, key=client_key, rate=rate, method="POST", increment=True)
+    if group == LOOKUP and not limited:
+        # Guessing one request's phone suffix from many addresses is limited per reference too.
+        limited = is_ratelimited(request, group=group, key=_reference_key, rate=rate, method="POST", increment=True)
+    if limited:
+        return HttpResponse(_refusal_page(township_slug, too_large=False), status=429)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _refusal_page(township_slug, *, too_large):
+    """Return the refusal page's HTML, rendered once per township: a flood is answered from memory.
+
+    Rendered without the request, so it carries no per-visitor state (no CSRF token, standard text size).
+    """
+    context = {"township_slug": township_slug, "page_title": _("请稍后再试"), "too_large": too_large}
+    return render_to_string("feedback/refused.html", context)
