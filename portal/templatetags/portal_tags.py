@@ -25,9 +25,12 @@ def phone_link(phone, label=""):
         return ""
     if label:
         return format_html(
-            '<a class="tel" href="{}"><span class="tel-label">{}</span>{}</a>', tel_uri(phone), label, phone
+            '<a class="tel" href="{}"><span class="tel-label">{}</span><span class="tel-no">{}</span></a>',
+            tel_uri(phone),
+            label,
+            phone,
         )
-    return format_html('<a class="tel" href="{}">{}</a>', tel_uri(phone), phone)
+    return format_html('<a class="tel" href="{}"><span class="tel-no">{}</span></a>', tel_uri(phone), phone)
 
 
 @register.filter
