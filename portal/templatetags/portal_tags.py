@@ -48,6 +48,15 @@ def public_url_filter(path):
 
 
 @register.filter
+def short_url(path):
+    """Return the public address of a site path as written on paper: no scheme, e.g. ``bm.example.gov.cn/t/x/``.
+
+    Built from PORTAL_BASE_URL, never from the request's host.
+    """
+    return public_url(path).split("://", 1)[-1]
+
+
+@register.filter
 def jsonld(data):
     """Return a JSON-LD ``<script>`` body, escaped so that no text can close the element."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
