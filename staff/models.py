@@ -7,7 +7,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.models import CheckedQuerySet, County, Township, TrackedModel, actor_field, checked_on_field
+from portal.models import (
+    CheckedQuerySet,
+    County,
+    Township,
+    TrackedModel,
+    actor_field,
+    checked_on_field,
+    coordinates_constraints,
+    coordinates_fields,
+)
 from portal.scoping import Ownership, RestrictedQuerySet
 from portal.validators import image_upload_validator, phone_validator
 
@@ -139,6 +148,8 @@ class Office(TrackedModel):
     directions = models.CharField(_("怎么走"), max_length=200, blank=True, help_text=_("如：进大门右手第一间"))
     hours = models.CharField(_("办公时间"), max_length=200, blank=True, help_text=_("不填则同乡镇办公时间"))
     phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
+    # Only where the office is not in the township's building; otherwise its page uses the township's.
+    latitude, longitude = coordinates_fields()
     responsibilities = models.TextField(_("主要职责"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -161,6 +172,7 @@ class Office(TrackedModel):
                 name="office_floor_sensible",
                 violation_error_message=_("楼层应在 -5 到 50 之间，且不能为 0。"),
             ),
+            *coordinates_constraints("office"),
         ]
 
     def __str__(self):
