@@ -140,3 +140,10 @@ def test_coordinates_are_both_or_neither(township):
     township.latitude = Decimal("36.1")
     with pytest.raises(IntegrityError), transaction.atomic():
         township.save()
+
+
+def test_the_content_security_policy_lets_exactly_the_inlined_stylesheet_through(client, scene, settings):
+    response = client.get(scene.homestead.get_absolute_url())
+    policy = response["Content-Security-Policy"]
+    style_src = next(part for part in policy.split(";") if part.strip().startswith("style-src")).split()
+    assert settings.PORTAL_INLINE_STYLE_HASH in style_src and "'unsafe-inline'" not in style_src

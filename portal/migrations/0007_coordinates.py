@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0005_content_version'),
+        ('portal', '0006_uploads_checked_by_content'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0006_coordinates'),
-        ('staff', '0003_checked_dates_not_in_future'),
+        ('portal', '0007_coordinates'),
+        ('staff', '0004_uploads_checked_by_content'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
