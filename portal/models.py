@@ -80,6 +80,35 @@ def content_version_fields():
     )
 
 
+def coordinates_fields():
+    """Optional WGS-84 latitude and longitude (as a phone's GPS gives them), for a tap that opens a map app.
+
+    Both or neither (see ``coordinates_constraints``): no map link is shown without them.
+    """
+    return (
+        models.DecimalField(
+            _("纬度"), max_digits=9, decimal_places=6, null=True, blank=True, help_text=_("WGS-84，如 36.123456")
+        ),
+        models.DecimalField(
+            _("经度"), max_digits=9, decimal_places=6, null=True, blank=True, help_text=_("WGS-84，如 112.123456")
+        ),
+    )
+
+
+def coordinates_constraints(prefix):
+    """DB constraints for ``coordinates_fields``: both or neither, and within the globe's range."""
+    return [
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True, longitude__isnull=True)
+            # isnull=False spelled out: a comparison with NULL would let the CHECK pass.
+            | Q(latitude__isnull=False, longitude__isnull=False)
+            & Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+            name=f"{prefix}_coordinates_both_and_in_range",
+            violation_error_message=_("纬度和经度要一起填写，纬度在 -90 到 90 之间，经度在 -180 到 180 之间。"),
+        )
+    ]
+
+
 # Bumped on every write: a history row for each would say nothing.
 VERSION_FIELDS = ["content_version", "content_changed_at"]
 
@@ -151,6 +180,7 @@ class Township(TrackedModel):
     floor_plan_text = models.TextField(
         _("平面图文字说明"), blank=True, help_text=_("给看不清图片的人：按楼层写明各办公室的位置。")
     )
+    latitude, longitude = coordinates_fields()
     last_checked_on = checked_on_field()
     last_checked_by = actor_field(_("核对人"))
     content_version, content_changed_at = content_version_fields()
@@ -169,6 +199,7 @@ class Township(TrackedModel):
                 name="township_name_unique_in_county",
                 violation_error_message=_("本县（区）已有同名的乡镇（街道）。"),
             ),
+            *coordinates_constraints("township"),
         ]
 
     def __str__(self):

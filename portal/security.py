@@ -88,7 +88,9 @@ def public_policy(path=""):
     Print pages keep their inline stylesheet (one request prints a whole sheet, codes
     included); they still may run no script.
     """
-    styles = [SELF, UNSAFE_INLINE] if PRINT_PATH.match(path) else [SELF, *STATIC_STYLE_HASHES]
+    # PORTAL_INLINE_STYLE_HASH: the public pages' stylesheet, inlined by base.html (portal.styles).
+    public_styles = [SELF, settings.PORTAL_INLINE_STYLE_HASH, *STATIC_STYLE_HASHES]
+    styles = [SELF, UNSAFE_INLINE] if PRINT_PATH.match(path) else public_styles
     return {
         "default-src": [NONE],
         "style-src": styles,

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.styles import INLINE_STYLE_HASH
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
@@ -74,6 +76,10 @@ if _base.scheme not in {"http", "https"} or not _base.netloc or _base.path not i
         f"PORTAL_BASE_URL={PORTAL_BASE_URL!r} must be a scheme and host, e.g. https://bm.example.gov.cn"
     )
 
+# The public pages inline their stylesheet (portal.styles): a Content-Security-Policy's
+# style-src must list this hash, e.g. style-src 'self' <PORTAL_INLINE_STYLE_HASH>.
+PORTAL_INLINE_STYLE_HASH = INLINE_STYLE_HASH
+
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PORTAL_BASE_URL])
 
 INSTALLED_APPS = [
@@ -92,6 +98,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # /sitemap.xml (portal.sitemaps), absolute from PORTAL_BASE_URL
     "import_export",
     "simple_history",
     "axes",

@@ -5,9 +5,11 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, register_converter
 
-from portal import qr_views, views
+from portal import qr_views, share, views
+from portal.sitemaps import SITEMAPS
 
 
 class CodeConverter:
@@ -28,6 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),  # with the clerk's board and county oversight (see portal.sites)
     path("", views.directory, name="directory"),
     path("text-size/", views.text_size, name="text_size"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("t/<slug:township>/share.png", share.share_png, name="share_png"),
     path("q/<qrcode:code>.png", qr_views.qr_png, name="qr_png"),
     path("q/<qrcode:code>.svg", qr_views.qr_svg, name="qr_svg"),
     path("q/<qrcode:code>", qr_views.qr_redirect, name="qr_redirect"),

@@ -15,6 +15,8 @@ from portal.models import (
     TrackedModel,
     actor_field,
     checked_on_field,
+    coordinates_constraints,
+    coordinates_fields,
     not_checked_since_q,
 )
 from portal.scoping import Ownership, RestrictedQuerySet
@@ -149,6 +151,8 @@ class Office(TrackedModel):
     directions = models.CharField(_("怎么走"), max_length=200, blank=True, help_text=_("如：进大门右手第一间"))
     hours = models.CharField(_("办公时间"), max_length=200, blank=True, help_text=_("不填则同乡镇办公时间"))
     phone = models.CharField(_("办公电话"), max_length=30, blank=True, validators=[phone_validator])
+    # Only where the office is not in the township's building; otherwise its page uses the township's.
+    latitude, longitude = coordinates_fields()
     responsibilities = models.TextField(_("主要职责"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     # Where it is, its hours and phone, as last checked on the spot (shown on its public page; the board watches it).
@@ -174,6 +178,7 @@ class Office(TrackedModel):
                 name="office_floor_sensible",
                 violation_error_message=_("楼层应在 -5 到 50 之间，且不能为 0。"),
             ),
+            *coordinates_constraints("office"),
         ]
 
     def __str__(self):

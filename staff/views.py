@@ -15,6 +15,26 @@ def _title(label, township):
     return _("%(label)s｜%(township)s便民服务") % {"label": label, "township": township.name}
 
 
+def _liaison_index(rows, by_department):
+    """The table's index, so a 16,000 px page opens with where to jump.
+
+    By department: ``[(department, row count)]``; by post: ``[(office, [posts])]``
+    in the order the rows come (no extra query: the rows carry both sides).
+    """
+    if by_department:
+        counts = {}
+        for row in rows:
+            counts.setdefault(row.department, 0)
+            counts[row.department] += 1
+        return list(counts.items())
+    offices = {}
+    for row in rows:
+        posts = offices.setdefault(row.post.office, [])
+        if row.post not in posts:
+            posts.append(row.post)
+    return list(offices.items())
+
+
 @require_safe
 @public_page(reads=("by",))
 def liaison_table(request, township):
@@ -24,9 +44,11 @@ def liaison_table(request, township):
     rows = Liaison.objects.of_township(township).with_both_sides()
     if by_department:
         rows = rows.by_department()
+    rows = list(rows)
     context = {
         "township": township,
-        "rows": list(rows),
+        "rows": rows,
+        "index": _liaison_index(rows, by_department),
         "by_department": by_department,
         "page_title": _title(_("县乡工作对接联系表"), township),
     }

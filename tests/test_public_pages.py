@@ -367,7 +367,8 @@ def test_liaison_table_by_post_shows_both_sides_and_one_to_many(client, scene, t
 
 def test_liaison_table_by_department_groups_many_posts_under_one_department(client, scene, township):
     text = _text(client.get(_url("liaison_table", township) + "?by=department"))
-    civil = text[text.index("瑞河县民政局") : text.index("瑞河县自然资源局")]
+    # rindex: the departments' headings, after the page's index of departments.
+    civil = text[text.rindex("瑞河县民政局") : text.rindex("瑞河县自然资源局")]
     assert "民政岗" in civil and "加岗0" in civil  # 多对一
 
 
@@ -375,8 +376,9 @@ def test_certificate_boards_show_may_issue_and_may_not_with_alternative(client, 
     response = client.get(_url("certificate_boards", township))
     text = _text(response)
     may, may_not = text.index("可以出具的证明"), text.index("不再出具的证明")
-    assert may < text.index("党员到居住地报到情况反馈") < may_not
-    assert may_not < text.index("出生证明")
+    # Issue 17: the may-not board, the one residents look for, comes first.
+    assert may_not < text.index("出生证明") < may
+    assert may < text.index("党员到居住地报到情况反馈")
     assert "凭已有证件" in text and "由医疗机构出具《出生医学证明》。" in text and "助产医疗机构" in text
     assertContains(response, f'href="{scene.birth.get_absolute_url()}"')
     assertContains(response, 'href="https://example.invalid/birth"')

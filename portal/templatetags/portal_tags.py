@@ -1,6 +1,7 @@
 """Template helpers for the public pages: dialable phones, Chinese dates, absolute addresses, JSON-LD."""
 
 import json
+from urllib.parse import quote
 
 from django import template
 from django.utils.html import format_html
@@ -25,9 +26,33 @@ def phone_link(phone, label=""):
         return ""
     if label:
         return format_html(
-            '<a class="tel" href="{}"><span class="tel-label">{}</span>{}</a>', tel_uri(phone), label, phone
+            '<a class="tel" href="{}"><span class="tel-label">{}</span><span class="tel-no">{}</span></a>',
+            tel_uri(phone),
+            label,
+            phone,
         )
-    return format_html('<a class="tel" href="{}">{}</a>', tel_uri(phone), phone)
+    return format_html('<a class="tel" href="{}"><span class="tel-no">{}</span></a>', tel_uri(phone), phone)
+
+
+@register.simple_tag
+def map_links(place, name):
+    """Links that open ``place``'s coordinates in the phone's map app; nothing without coordinates.
+
+    A ``geo:`` URI (Android's map apps, WGS-84) and Amap's web link (opens the
+    app where installed, told the coordinates are WGS-84).
+    """
+    if place is None or place.latitude is None or place.longitude is None:
+        return ""
+    lat, lon = place.latitude, place.longitude
+    geo = f"geo:{lat},{lon}?q={lat},{lon}({quote(name)})"
+    amap = f"https://uri.amap.com/marker?position={lon},{lat}&name={quote(name)}&coordinate=wgs84&callnative=1"
+    return format_html(
+        '<span class="map"><a href="{}">{}</a> · <a href="{}" rel="noopener">{}</a></span>',
+        geo,
+        "在地图中打开",
+        amap,
+        "高德地图",
+    )
 
 
 @register.filter
@@ -42,6 +67,15 @@ def cn_date(value):
 def public_url_filter(path):
     """Return the public address of a site path (PORTAL_BASE_URL, never the request's host)."""
     return public_url(path)
+
+
+@register.filter
+def short_url(path):
+    """Return the public address of a site path as written on paper: no scheme, e.g. ``bm.example.gov.cn/t/x/``.
+
+    Built from PORTAL_BASE_URL, never from the request's host.
+    """
+    return public_url(path).split("://", 1)[-1]
 
 
 @register.filter
