@@ -6,8 +6,8 @@ from portal.admin_base import TrackedAdmin
 from portal.admin_scoping import ScopedAdminMixin
 from search import board_views
 from search.models import SearchMiss, Synonym
-from search.resources import SynonymResource
 from spreadsheets.admin import SpreadsheetAdminMixin
+from spreadsheets.lists.search import SynonymResource
 
 
 @admin.register(Synonym)

@@ -13,7 +13,6 @@ from portal.caching import public_page
 from portal.codes import public_url
 from portal.models import Township, Village
 from services.models import (
-    Category,
     CertificateRule,
     LifeEvent,
     ResponsibilityEntry,
@@ -21,7 +20,6 @@ from services.models import (
     ServiceItem,
     TimeUnit,
 )
-from services.search import search_items, split_terms
 from staff.models import Office, Post, Window
 from workdays.dates import promised_due_date
 
@@ -189,38 +187,6 @@ def service_item(request, township, pk):
         "jsonld": _government_service_jsonld(item, url) if item.is_available else None,
     }
     return render(request, "services/service_item.html", context)
-
-
-@require_safe
-@public_page(reads=("q", "category", "event"))
-def search(request, township):
-    """Find items by name, the words residents use, or a material; if nothing matches, say whom to call."""
-    township = _get_township(township)
-    # A NUL is no search term, and PostgreSQL refuses it in a query parameter.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    category = life_event = None
-    if slug := request.GET.get("category", "").replace("\x00", ""):
-        category = Category.objects.filter(slug=slug).first()
-    if slug := request.GET.get("event", "").replace("\x00", ""):
-        life_event = LifeEvent.objects.filter(slug=slug).first()
-    results = list(search_items(township, query, category=category, life_event=life_event))
-    searched = bool(split_terms(query) or category or life_event)
-    context = {
-        "township": township,
-        "query": query,
-        "page_title": _title(_("搜索“%(q)s”") % {"q": query} if query else _("搜索"), township),
-        "category": category,
-        "life_event": life_event,
-        "searched": searched,
-        "results": results,
-        # Whom to call when nothing matches: the general windows and their A/B staff.
-        "help_windows": (
-            Window.objects.of_township(township).with_people().filter(kind=Window.Kind.GENERAL)
-            if searched and not results
-            else []
-        ),
-    }
-    return render(request, "services/search.html", context)
 
 
 @require_safe

@@ -44,6 +44,7 @@ from portal import checking, history, scoping
 from portal.codes import codes_for_targets, kind_for_model
 from portal.models import Village
 from portal.text import clean_field_value
+from search.indexing import search_index_refresh
 from spreadsheets.columns import Columns, comparable, is_blank, lost_zeros
 from spreadsheets.constraints import check_constraint, condition_field
 from spreadsheets.files import (
@@ -792,6 +793,8 @@ def run_import(
                 for report in result.reports:
                     report.resource.apply(report, ctx, progress)
                 issue_codes(result, township, ctx.user)
+                # A bulk write sends no per-row signal: the search text of what changed is prepared here.
+                search_index_refresh(township)
         except (IntegrityError, ValidationError, DatabaseError) as error:
             result.rejected.append(
                 _("保存时数据库拒绝了修改，已全部撤销，数据库没有任何改动：%(error)s") % {"error": error}
