@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from feedback.cases import case_advance, rating_submit, request_submit
-from feedback.deadlines import working_day_add
 from feedback.models import Case, Kind, Rating, Status
 from tests.feedback_scene import RESIDENT_PHONE, build_feedback_scene
+from workdays.dates import working_day_add
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def test_a_poor_rating_opens_a_follow_up_due_in_working_days(client, scene):
     followup = Case.objects.get(kind=Kind.FOLLOWUP)
     rating = Rating.objects.get()
     assert followup.poor_rating == rating and followup.phone == "10087654321"
-    assert followup.due_on == working_day_add(followup.created_at.date(), 3)
+    assert followup.due_on == working_day_add(followup.created_at.date(), 3).date
 
 
 def test_a_follow_up_is_closed_only_with_the_call_back_result(scene):
@@ -97,7 +97,8 @@ def test_a_poor_rating_of_a_request_calls_back_the_requesters_phone(scene):
     assert followup.phone == RESIDENT_PHONE and followup.item == scene.item
 
 
-def test_working_days_skip_weekends():
-    friday = datetime.date(2026, 11, 27)
-    assert working_day_add(friday, 1) == datetime.date(2026, 11, 30)
-    assert working_day_add(friday, 5) == datetime.date(2026, 12, 4)
+def test_a_follow_up_due_date_skips_the_national_day_holidays():
+    # 2026-09-30 is a Wednesday; 1–7 October are holidays and Saturday 10 October is worked instead.
+    from feedback.deadlines import due_on
+
+    assert due_on("followup", datetime.date(2026, 9, 30)) == datetime.date(2026, 10, 10)
