@@ -38,7 +38,10 @@ class TownshipAdmin(TrackedAdmin):
     checked_by = {"last_checked_on": "last_checked_by"}
     fieldsets = (
         (_("基本信息"), {"fields": ("county", "name", "slug", "introduction")}),
-        (_("地址和办公时间"), {"fields": ("address", "opening_hours", "floor_plan", "floor_plan_text")}),
+        (
+            _("地址和办公时间"),
+            {"fields": ("address", ("latitude", "longitude"), "opening_hours", "floor_plan", "floor_plan_text")},
+        ),
         (_("联系电话"), {"fields": ("phone", "supervision_phone")}),
         (_("状态"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )

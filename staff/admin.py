@@ -53,7 +53,7 @@ class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     ordering = ("township__name", "order", "name")
     fieldsets = (
         (_("基本信息"), {"fields": ("township", "name", "kind", "responsibilities", "order")}),
-        (_("位置和办公时间"), {"fields": ("floor", "room", "directions", "hours")}),
+        (_("位置和办公时间"), {"fields": ("floor", "room", "directions", ("latitude", "longitude"), "hours")}),
         (_("联系电话"), {"fields": ("phone",)}),
         (_("核对"), {"fields": (("last_checked_on", "last_checked_by"),)}),
     )
