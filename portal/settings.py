@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "services.apps.ServicesConfig",
     "spreadsheets.apps.SpreadsheetsConfig",
     "feedback.apps.FeedbackConfig",
+    "supervision.apps.SupervisionConfig",
     "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
