@@ -23,7 +23,7 @@ from supervision.periods import MONTH, QUARTER, YEAR, Period
 
 def url(name, **kwargs):
     """The address of a supervision page (the one place that knows how they are named)."""
-    return reverse(name, kwargs=kwargs)
+    return reverse(f"admin:{name}", kwargs=kwargs)
 
 
 def _period(request):
