@@ -4,7 +4,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 640, 200
-PAD_LEFT, PAD_BOTTOM, PAD_TOP = 36, 34, 18
+PAD_LEFT, PAD_BOTTOM, PAD_TOP = 36, 34, 32
 
 
 def bar_chart(bars, *, title, unit="次"):
@@ -20,6 +20,7 @@ def bar_chart(bars, *, title, unit="次"):
         f"<title>{escape(title)}</title>",
         f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH - 4}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#000"/>',
         f'<text x="2" y="12">{escape(unit)}</text>',
+        f'<text x="{WIDTH // 2}" y="12" text-anchor="middle" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]
     for i, (label, value) in enumerate(bars):
         h = plot_h * value / top
