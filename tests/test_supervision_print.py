@@ -19,12 +19,12 @@ def test_the_quarters_bulletin_prints_the_table_landscape_and_a_page_per_townshi
     s = supervision_scene.accounts(supervision_scene.build_lists(supervision_scene.build()))
     third = builders.make_township(county=s.county, name="南山镇", slug="nanshan")
     supervision_scene.build(county=s.county, a=third, b=builders.make_township(county=s.county, name="北坡乡"))
-    path = reverse("supervision_bulletin") + f"?period=2026-Q4&county={s.county.pk}&issuer=瑞河县便民服务中心"
-    page.goto(live_server.url + "/admin/login/?next=" + reverse("supervision_table"))
+    path = reverse("admin:supervision_bulletin") + f"?period=2026-Q4&county={s.county.pk}&issuer=瑞河县便民服务中心"
+    page.goto(live_server.url + "/admin/login/?next=" + reverse("admin:supervision_table"))
     page.get_by_label("用户名").fill(s.reviewer.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{reverse('supervision_table')}")
+    page.wait_for_url(f"**{reverse('admin:supervision_table')}")
     page.goto(live_server.url + path)
     pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     artefacts_dir.mkdir(exist_ok=True)
@@ -48,7 +48,7 @@ def test_the_quarters_bulletin_prints_the_table_landscape_and_a_page_per_townshi
 def test_libreoffice_opens_the_xlsx(client, tmp_path):
     s = supervision_scene.accounts(supervision_scene.build_lists(supervision_scene.build()))
     client.force_login(s.reviewer)
-    response = client.get(reverse("supervision_xlsx") + f"?period=2026-10&county={s.county.pk}")
+    response = client.get(reverse("admin:supervision_xlsx") + f"?period=2026-10&county={s.county.pk}")
     (tmp_path / "figures.xlsx").write_bytes(response.content)
     subprocess.run(
         [
