@@ -29,6 +29,7 @@ from django.utils import timezone
 UNSEEN = {"portal.QRScanDay", "portal.UserScope"}
 # Residents' reports, requests and ratings: the queue's, never the content of a public page.
 UNSEEN |= {"feedback.Case", "feedback.Enquiry", "feedback.CaseEvent", "feedback.Rating"}
+UNSEEN |= {"supervision.MonthlyFigures"}  # supervision figures: staff pages only
 EVERYTHING = None  # the owners of a shared or unowned row: every page
 
 

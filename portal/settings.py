@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "spreadsheets.apps.SpreadsheetsConfig",
     "workdays.apps.WorkdaysConfig",
     "feedback.apps.FeedbackConfig",
+    "supervision.apps.SupervisionConfig",
     "portal.apps.PortalAdminConfig",  # django.contrib.admin with portal.sites.PortalAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",

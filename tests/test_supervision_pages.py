@@ -1,0 +1,118 @@
+"""The supervision pages: the county table for reviewers, a township's month for its clerks, the bulletin, the xlsx."""
+
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests import builders, supervision_scene
+
+pytestmark = pytest.mark.django_db
+
+TABLE = "admin:supervision_table"
+
+
+@pytest.fixture
+def s(db):
+    return supervision_scene.accounts(supervision_scene.build_lists(supervision_scene.build()))
+
+
+def _get(client, user, name, query="", **kwargs):
+    client.force_login(user)
+    return client.get(reverse(name, kwargs=kwargs) + query)
+
+
+def test_a_reviewer_sees_every_township_of_the_county_sorted_with_totals(client, s):
+    response = _get(client, s.reviewer, TABLE, "?period=2026-10&o=-scans")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index('data-township="dongling"') < html.index('data-township="xichuan"')
+    assert "全县合计" in html and "2026年10月" in html
+    assert 'class="weakest"' in html
+    ascending = _get(client, s.reviewer, TABLE, "?period=2026-10&o=scans").content.decode()
+    assert ascending.index('data-township="xichuan"') < ascending.index('data-township="dongling"')
+    # A reviewer opens any township's month from the table.
+    assert reverse("admin:supervision_township", kwargs={"township": "xichuan"}) + "?period=2026-10" in html
+    assert (
+        _get(client, s.reviewer, "admin:supervision_township", "?period=2026-10", township="xichuan").status_code == 200
+    )
+
+
+def test_a_clerk_sees_only_their_own_township(client, s):
+    html = _get(client, s.clerk_b, TABLE, "?period=2026-10").content.decode()
+    assert 'data-township="xichuan"' in html and 'data-township="dongling"' not in html
+    assert _get(client, s.clerk_b, "admin:supervision_township", township="dongling").status_code == 404
+
+
+def test_every_figure_of_a_clerks_month_links_to_the_rows_it_counts(client, s):
+    response = _get(client, s.clerk_a, "admin:supervision_township", "?period=2026-10", township="dongling")
+    assert response.status_code == 200
+    html = response.content.decode()
+    expected = {
+        "scans": None,  # scan days, not scans: checked below by their sum
+        "enquiries_received": 4,
+        "enquiries_answered": 3,
+        "reports_received": 4,
+        "reports_fixed": 3,
+        "requests_received": 5,
+        "requests_declined": 1,
+        "ratings_poor": 2,
+    }
+    for figure, count in expected.items():
+        row = re.search(rf'data-figure="{figure}".*?href="([^"]+)"', html, re.S)
+        assert row, figure
+        listing = client.get(row[1].replace("&amp;", "&"))
+        assert listing.status_code == 200, figure
+        if count is not None:
+            assert listing.context["cl"].result_count == count, figure
+        else:
+            assert sum(day.count for day in listing.context["cl"].result_list) == 8
+    for level, count in [(1, 2), (2, 1), (5, 1)]:
+        link = re.search(rf'data-figure="rating-level-{level}".*?href="([^"]+)"', html, re.S)[1]
+        assert client.get(link.replace("&amp;", "&")).context["cl"].result_count == count
+    assert "<svg" in html and "扫码次数（按月）" in html
+
+
+def test_the_county_table_page_costs_the_same_queries_for_2_and_20_townships(client, s):
+    client.force_login(s.reviewer)
+    url = reverse(TABLE) + "?period=2026-Q4"
+    client.get(url)  # warm caches (session, content types)
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(url).status_code == 200
+    for _ in range(9):
+        supervision_scene.build(
+            county=s.county, a=builders.make_township(county=s.county), b=builders.make_township(county=s.county)
+        )
+    with CaptureQueriesContext(connection) as twenty:
+        html = client.get(url).content.decode()
+    assert html.count("data-township=") == 20
+    assert len(two.captured_queries) == len(twenty.captured_queries)
+
+
+def test_the_xlsx_has_the_table_with_chinese_headers_and_a_frozen_header(client, s):
+    response = _get(client, s.reviewer, "admin:supervision_xlsx", f"?period=2026-10&county={s.county.pk}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["汇总"]
+    assert sheet.freeze_panes == "B3"
+    headers = [c.value for c in sheet[2]]
+    assert headers[0] == "乡镇" and "扫码·扫码次数" in headers and "办事申请·逾期" in headers
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["东岭乡"][headers.index("扫码·扫码次数")] == 8
+    assert rows["东岭乡"][headers.index("信息有误反馈·改正用时中位数（天）")] == 3.0
+    assert rows["合计"][headers.index("好差评·评价数")] == 7
+    assert sheet.column_dimensions["A"].width == 16
+
+
+def test_the_bulletin_has_the_table_and_a_page_per_township(client, s):
+    response = _get(client, s.reviewer, "admin:supervision_bulletin", "?period=2026-Q4&issuer=瑞河县政务服务中心")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "瑞河县2026年第四季度乡镇便民服务工作情况通报" in html
+    assert "发文单位：瑞河县政务服务中心" in html
+    assert html.count('class="sheet township"') == 2
+    assert html.count("<svg") == 6
