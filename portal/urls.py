@@ -6,9 +6,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 
-from portal import qr_views, share, views
+from portal import qr_views, share, site_views, views
 from portal.sitemaps import SITEMAPS
 
 
@@ -42,7 +42,11 @@ urlpatterns = [
     path("", include("staff.urls")),
     path("", include("services.urls")),
     path("", include("feedback.urls")),
-    path("", include("portal.site_urls")),  # robots.txt, favicon, /healthz, pasted /q/ links: keep last
+    path("robots.txt", site_views.robots_txt, name="robots_txt"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
+    path("healthz", site_views.healthz, name="healthz"),
+    # Last: a pasted code with text glued to it must never shadow the clean /q/<code>, .png and .svg above.
+    re_path(r"^q/(?P<code>[0-9A-Za-z]+)(?P<rest>[^0-9A-Za-z].*)$", site_views.pasted_code, name="qr_pasted"),
 ]
 
 # Chinese error pages (portal/errors.py): never Django's bare English ones.
