@@ -99,7 +99,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.contrib.sitemaps",  # /sitemap.xml (portal.sitemaps), absolute from PORTAL_BASE_URL
+    "django.contrib.sitemaps",  # /sitemap.xml (services.sitemaps), absolute from PORTAL_BASE_URL
     "import_export",
     "simple_history",
     "axes",

@@ -5,11 +5,9 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path, register_converter
 
 from portal import qr_views, share, site_views, views
-from portal.sitemaps import SITEMAPS
 
 
 class CodeConverter:
@@ -30,7 +28,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),  # with the clerk's board and county oversight (see portal.sites)
     path("", views.directory, name="directory"),
     path("text-size/", views.text_size, name="text_size"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("t/<slug:township>/share.png", share.share_png, name="share_png"),
     path("q/<qrcode:code>.png", qr_views.qr_png, name="qr_png"),
     path("q/<qrcode:code>.svg", qr_views.qr_svg, name="qr_svg"),
@@ -41,6 +38,7 @@ urlpatterns = [
     path("print/q/<qrcode:code>/wechat.png", qr_views.print_wechat_image, name="print_wechat_image"),
     path("", include("staff.urls")),
     path("", include("services.urls")),
+    path("", include("search.urls")),
     path("", include("feedback.urls")),
     path("robots.txt", site_views.robots_txt, name="robots_txt"),
     path("favicon.ico", site_views.favicon, name="favicon"),
