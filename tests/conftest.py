@@ -150,3 +150,25 @@ def demo_data(django_db_setup, django_db_blocker):
         call_command("loaddata", *DEMO_FIXTURES, verbosity=0)
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def seeded_rows_survive_flushes(request, django_db_blocker):
+    """Put back the rows migrations seed (the working-day calendar, the built-in synonyms) after a flush.
+
+    A transactional test (every browser test's live server) empties every table when it ends, the
+    migrations' rows included, and the tests after it would find a calendar without holidays. This
+    fixture is set up first, so its teardown runs after that flush.
+    """
+    yield
+    if "transactional_db" in request.fixturenames:
+        import importlib
+
+        from django.apps import apps
+
+        from workdays.models import CalendarDay
+        from workdays.seed import seed
+
+        with django_db_blocker.unblock():
+            seed(CalendarDay)
+            importlib.import_module("search.migrations.0002_starter_synonyms").add_starter_synonyms(apps, None)
