@@ -176,8 +176,10 @@ def _village_row(village):
 
 
 def _items(q):
+    # A draft has no public page: it is not found until a clerk publishes it (a save, which indexes it).
     return (
         ServiceItem.objects.filter(q)
+        .exclude(status=ServiceItem.Status.DRAFT)
         .select_related("office", "window", "merged_into")
         .prefetch_related(
             Prefetch("materials", queryset=Material.objects.only("pk", "item_id", "name").order_by("order", "pk"))

@@ -6,11 +6,11 @@ checked and applied in dependency order whatever the order of the sheets, so
 a 岗位 sheet may name people added in the 工作人员 sheet of the same file:
 
     村（社区） → 办公室 → 工作人员 → 岗位 → 窗口 → 县乡对接 → 服务事项 → 申请材料 → 办理步骤
-    → 清单 → 清单条目 → 证明事项 → 同义词
+    → 清单 → 清单条目 → 证明事项
 
 Each list's columns are declared in the module of its app's name here
-(``villages``, ``staff``, ``services``, ``search``); the engine that reads, checks and
-applies them is ``spreadsheets.importing``. Imports point one way: this app
+(``villages``, ``staff``, ``services``; ``search``: the synonyms, imported on
+their own admin page); the engine that reads, checks and applies them is ``spreadsheets.importing``. Imports point one way: this app
 reads the models of portal, staff, services and search; they do not import it (their
 ``admin.py`` modules only wire the buttons).
 """
@@ -18,7 +18,6 @@ reads the models of portal, staff, services and search; they do not import it (t
 from spreadsheets.columns import template_workbook
 from spreadsheets.files import SheetSpec, normalise_name, write_workbook
 from spreadsheets.importing import import_bytes
-from spreadsheets.lists.search import SynonymResource
 from spreadsheets.lists.services import (
     CertificateRuleResource,
     MaterialResource,
@@ -44,7 +43,6 @@ WORKBOOK_LISTS = sorted(
         ResponsibilityListResource,
         ResponsibilityEntryResource,
         CertificateRuleResource,
-        SynonymResource,
     ],
     key=lambda cls: cls.rank,
 )
