@@ -10,8 +10,9 @@ a 岗位 sheet may name people added in the 工作人员 sheet of the same file:
 
 Each list's columns are declared in the module of its app's name here
 (``villages``, ``staff``, ``services``; ``search``: the synonyms, imported on
-their own admin page); the engine that reads, checks and applies them is ``spreadsheets.importing``. Imports point one way: this app
-reads the models of portal, staff, services and search; they do not import it (their
+their own admin page); the engine that reads, checks and applies them is
+``spreadsheets.importing``. Imports point one way: this app reads the models
+of portal, staff, services and search; they do not import it (their
 ``admin.py`` modules only wire the buttons).
 """
 
