@@ -157,11 +157,12 @@ def seeded_rows_survive_flushes(request, django_db_blocker):
     """Put back the rows migrations seed (the working-day calendar, the built-in synonyms) after a flush.
 
     A transactional test (every browser test's live server) empties every table when it ends, the
-    migrations' rows included, and the tests after it would find a calendar without holidays. This
-    fixture is set up first, so its teardown runs after that flush.
+    migrations' rows included, and the tests after it would find a calendar without holidays. Each test
+    with the database finds them again here (inside its own transaction, so it costs a query when they
+    are there).
     """
-    yield
-    if "transactional_db" in request.fixturenames:
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db:
         import importlib
 
         from django.apps import apps
@@ -170,5 +171,7 @@ def seeded_rows_survive_flushes(request, django_db_blocker):
         from workdays.seed import seed
 
         with django_db_blocker.unblock():
-            seed(CalendarDay)
-            importlib.import_module("search.migrations.0002_starter_synonyms").add_starter_synonyms(apps, None)
+            if not CalendarDay.objects.exists():
+                seed(CalendarDay)
+                importlib.import_module("search.migrations.0002_starter_synonyms").add_starter_synonyms(apps, None)
+    yield
