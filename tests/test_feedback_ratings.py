@@ -97,6 +97,7 @@ def test_a_poor_rating_of_a_request_calls_back_the_requesters_phone(scene):
     assert followup.phone == RESIDENT_PHONE and followup.item == scene.item
 
 
+@pytest.mark.django_db
 def test_a_follow_up_due_date_skips_the_national_day_holidays():
     # 2026-09-30 is a Wednesday; 1–7 October are holidays and Saturday 10 October is worked instead.
     from feedback.deadlines import due_on
