@@ -12,8 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
+from search import engine
+from search.models import SearchEntry
 from services.models import Material, ServiceItem
 from services.publishing import item_publish
 from spreadsheets.lists import import_lists_file
@@ -259,3 +262,21 @@ def test_an_import_does_not_unpublish_an_item_already_in_force(township):
     assert result.applied and result.notices() == []
     item.refresh_from_db()
     assert item.status == ServiceItem.Status.IN_FORCE and item.summary == "新的说明"
+
+
+def test_search_finds_an_item_scheduled_for_publication_from_its_date_without_a_save(client, township, monkeypatch):
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    item = builders.make_item(
+        township=township, name="秸秆禁烧补助申领", keywords="秸秆补助", materials=1, publish_from=tomorrow
+    )
+    url = reverse("search", kwargs={"township": township.slug})
+    # Indexed when saved, with its date: found by nobody before it.
+    assert SearchEntry.objects.filter(kind="item", object_id=item.pk, shown_from=tomorrow).exists()
+    assert [r.row["title"] for r in engine.search(township, "秸秆补助")[1]] == []
+    assert item.get_absolute_url() not in client.get(url, {"q": "秸秆补助"}).content.decode()
+
+    # The next day, with nothing saved and no cache emptied, the index and the page both find it.
+    real_localdate = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: real_localdate(*a, **k) if a or k else tomorrow)
+    assert [r.row["title"] for r in engine.search(township, "秸秆补助")[1]] == ["秸秆禁烧补助申领"]
+    assert item.get_absolute_url() in client.get(url, {"q": "秸秆补助"}).content.decode()
