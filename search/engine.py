@@ -373,10 +373,16 @@ def township_rows(township, today=None):
     """Return the prepared rows a resident of ``township`` searches on ``today`` (ONE query).
 
     An item whose publication date is still ahead is left out until that day,
-    as its page is (``ServiceItem.objects.public()``).
+    as its page is (``ServiceItem.objects.public()``); one past its scheduled
+    withdrawal reads as withdrawn.
     """
-    rows = SearchEntry.objects.for_township(township).shown(today or timezone.localdate())
-    return list(rows.values(*_FIELDS))
+    today = today or timezone.localdate()
+    rows = list(SearchEntry.objects.for_township(township).shown(today).values(*_FIELDS, "retired_from"))
+    for row in rows:
+        # Past its scheduled withdrawal an item reads as withdrawn, as its page does, with nothing saved.
+        if row["retired_from"] is not None and row["retired_from"] <= today:
+            row.update(status="withdrawn", notice="已取消", retired=True, detail="")
+    return rows
 
 
 def township_synonyms(township):

@@ -57,6 +57,7 @@ def _item_row(item):
         "keywords": item.keywords,
         "extra": " ".join([item.summary, item.result, *materials]),
         "shown_from": item.publish_from,
+        "retired_from": item.withdraw_from if item.is_available else None,
     }
 
 
@@ -263,6 +264,7 @@ def _prepared(kind, county_id, obj_id, row):
         "extra": text.normalise(row["extra"]),
         "people": row.get("people", ""),
         "shown_from": row.get("shown_from"),
+        "retired_from": row.get("retired_from"),
     }
 
 
@@ -270,6 +272,7 @@ PREPARED_FIELDS = [
     "county_id", "township_id", "object_id", "title", "detail", "summary", "status", "notice", "retired", "order",
     "link_id", "link_township_id", "name", "name_pinyin", "name_letters", "name_initials", "keywords",
     "keywords_pinyin", "keywords_letters", "keywords_initials", "extra", "people", "shown_from",
+    "retired_from",
 ]  # fmt: skip
 
 

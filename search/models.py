@@ -51,6 +51,8 @@ class SearchEntry(models.Model):
     # An item scheduled for publication is indexed now and found from this day on, compared when searched
     # (like ServiceItem.objects.public()), so nobody has to touch it on the day.
     shown_from = models.DateField(_("显示起始日期"), null=True, blank=True)
+    # Likewise a scheduled withdrawal: from this day on the row reads as withdrawn (ServiceItem.as_of()).
+    retired_from = models.DateField(_("定时取消日期"), null=True, blank=True)
     order = models.PositiveIntegerField(_("排序"), default=0)
     link_id = models.PositiveBigIntegerField(_("链接对象编号"), null=True, blank=True)
     # The township of the linked item: a county-wide rule's alternative is one township's item.

@@ -280,3 +280,15 @@ def test_search_finds_an_item_scheduled_for_publication_from_its_date_without_a_
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: real_localdate(*a, **k) if a or k else tomorrow)
     assert [r.row["title"] for r in engine.search(township, "秸秆补助")[1]] == ["秸秆禁烧补助申领"]
     assert item.get_absolute_url() in client.get(url, {"q": "秸秆补助"}).content.decode()
+
+
+def test_search_reads_an_item_past_its_scheduled_withdrawal_as_withdrawn_without_a_save(township, monkeypatch):
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    builders.make_item(township=township, name="旧式证明办理", keywords="旧证明", materials=1, withdraw_from=tomorrow)
+    (today,) = engine.search(township, "旧证明")[1]
+    assert (today.row["status"], today.row["retired"]) == ("in_force", False)
+
+    real_localdate = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: real_localdate(*a, **k) if a or k else tomorrow)
+    (then,) = engine.search(township, "旧证明")[1]
+    assert (then.row["status"], then.row["notice"], then.row["retired"]) == ("withdrawn", "已取消", True)
