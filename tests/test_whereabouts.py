@@ -59,7 +59,7 @@ def test_a_person_has_no_undated_note_to_show_and_the_admin_form_asks_for_none(c
 
 @pytest.mark.django_db(transaction=True)
 def test_an_old_undated_note_becomes_an_absence_on_the_day_it_was_recorded_and_no_later():
-    before = ("staff", "0008_merge_20261130_1922")
+    before = ("staff", "0008_merge_20261130_1922")  # the last state with the undated fields
     executor = MigrationExecutor(connection)
     # Every other app stays at its latest state: only this app's migration is undone and redone.
     targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != before[0]] + [before]

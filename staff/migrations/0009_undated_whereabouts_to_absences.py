@@ -5,6 +5,9 @@ dated the day it was recorded (the first history record of its last run of
 unchanged values, else the row's last update) and ending that same day: nobody
 said how long it lasts, so it is shown on that day at most and never again,
 instead of as a claim about today. The kinds map one to one.
+
+The columns are dropped by the next migration: on PostgreSQL a table cannot be
+altered in the transaction that has just written rows referring to it.
 """
 
 from django.db import migrations
@@ -48,20 +51,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(to_absences, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='historicalstaff',
-            name='whereabouts',
-        ),
-        migrations.RemoveField(
-            model_name='historicalstaff',
-            name='whereabouts_note',
-        ),
-        migrations.RemoveField(
-            model_name='staff',
-            name='whereabouts',
-        ),
-        migrations.RemoveField(
-            model_name='staff',
-            name='whereabouts_note',
-        ),
     ]
