@@ -138,7 +138,7 @@ def _export_masked(modeladmin, request, queryset):
                 case.name,
                 case.masked_phone,
                 timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
-                case.due_on or "",
+                f"{case.due_on}（预计）" if case.due_on and case.due_provisional else (case.due_on or ""),
                 case.owner.get_username() if case.owner else "",
                 case.resolution,
             ]
@@ -173,7 +173,7 @@ class CaseAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         "kind",
         "status",
         "created_at",
-        "due_on",
+        "due_column",
         "owner",
         "accepted_at",
         "closed_at",
@@ -197,7 +197,18 @@ class CaseAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("reference", "kind", "status", "created_at", "due_on", "owner", "accepted_at", "closed_at")},
+            {
+                "fields": (
+                    "reference",
+                    "kind",
+                    "status",
+                    "created_at",
+                    "due_column",
+                    "owner",
+                    "accepted_at",
+                    "closed_at",
+                )
+            },
         ),
         (
             _("群众说了什么"),
@@ -242,9 +253,11 @@ class CaseAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def due_column(self, case):
         if case.due_on is None:
             return "—"
+        # A date counted without the year's holidays may move: the clerk sees it is a forecast.
+        due = format_html("{}（{}）", case.due_on, _("预计")) if case.due_provisional else case.due_on
         if case.is_overdue():
-            return format_html('<strong style="color:#ba2121">{}（{}）</strong>', case.due_on, _("已超期"))
-        return case.due_on
+            return format_html('<strong style="color:#ba2121">{}（{}）</strong>', due, _("已超期"))
+        return due
 
     @admin.display(description=_("电话"))
     def phone_full(self, case):

@@ -42,7 +42,9 @@ def _event(case, status, *, user=None, note=""):
 @transaction.atomic
 def case_create(*, township, kind, user=None, **fields):
     """Create a case of ``kind`` in ``township``'s queue, due in its number of working days; return it."""
-    fields.setdefault("due_on", due_on(kind))
+    if "due_on" not in fields:
+        due = due_on(kind)
+        fields["due_on"], fields["due_provisional"] = due.date, due.provisional
     case = Case(township=township, kind=kind, **fields)
     case.reference = _reference_new()
     case.full_clean(exclude=["reference"])

@@ -14,9 +14,10 @@ DUE_WORKING_DAYS = {
 
 
 def due_on(kind, start=None):
-    """Return the due date of a new case of ``kind`` arriving on ``start`` (today by default).
+    """Return the ``DueDate`` (date, provisional) of a new case of ``kind`` arriving on ``start`` (today by default).
 
     Counted on the working-day calendar with its holidays and make-up working days; a year the
-    calendar does not yet hold is counted Monday to Friday (``workdays.dates.working_day_add``).
+    calendar does not yet hold is counted Monday to Friday and marked provisional
+    (``workdays.dates.working_day_add``), which the clerk's queue shows as 预计.
     """
-    return working_day_add(start or timezone.localdate(), DUE_WORKING_DAYS[kind]).date
+    return working_day_add(start or timezone.localdate(), DUE_WORKING_DAYS[kind])

@@ -128,6 +128,10 @@ class Case(models.Model):
     reference = models.CharField(_("编号"), max_length=12, unique=True, editable=False)
     created_at = models.DateTimeField(_("收到时间"), default=timezone.now, editable=False)
     due_on = models.DateField(_("办结期限"), null=True, blank=True)
+    # Counted Monday to Friday for a year the working-day calendar does not hold yet: a forecast, said as such.
+    due_provisional = models.BooleanField(
+        _("办结期限为预计"), default=False, editable=False, help_text=_("日历还没有这一年的节假日安排，暂按周末推算。")
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("首问负责人"),

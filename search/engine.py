@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -368,9 +369,20 @@ def suggest(query, rows, limit=3):
     return [s[3] for s in scored[:limit]]
 
 
-def township_rows(township):
-    """Return the prepared rows a resident of ``township`` searches (ONE query)."""
-    return list(SearchEntry.objects.for_township(township).values(*_FIELDS))
+def township_rows(township, today=None):
+    """Return the prepared rows a resident of ``township`` searches on ``today`` (ONE query).
+
+    An item whose publication date is still ahead is left out until that day,
+    as its page is (``ServiceItem.objects.public()``); one past its scheduled
+    withdrawal reads as withdrawn.
+    """
+    today = today or timezone.localdate()
+    rows = list(SearchEntry.objects.for_township(township).shown(today).values(*_FIELDS, "retired_from"))
+    for row in rows:
+        # Past its scheduled withdrawal an item reads as withdrawn, as its page does, with nothing saved.
+        if row["retired_from"] is not None and row["retired_from"] <= today:
+            row.update(status="withdrawn", notice="已取消", retired=True, detail="")
+    return rows
 
 
 def township_synonyms(township):
@@ -418,7 +430,8 @@ def forget():
 
 def township_data(township):
     """Return ``(synonyms, rows)`` of ``township``: one query when unchanged since last time, three otherwise."""
-    version = _version(township)
+    # The day is part of the version: rows scheduled for today appear without anyone saving anything.
+    version = (*_version(township), timezone.localdate().isoformat())
     kept = _prepared.get(township.pk)
     if kept is not None and kept[0] == version:
         _prepared.move_to_end(township.pk)

@@ -56,6 +56,8 @@ def _item_row(item):
         "name": item.name,
         "keywords": item.keywords,
         "extra": " ".join([item.summary, item.result, *materials]),
+        "shown_from": item.publish_from,
+        "retired_from": item.withdraw_from if item.is_available else None,
     }
 
 
@@ -177,6 +179,7 @@ def _village_row(village):
 
 def _items(q):
     # A draft has no public page: it is not found until a clerk publishes it (a save, which indexes it).
+    # One published for a later date is indexed now with ``shown_from`` and found from that day (engine).
     return (
         ServiceItem.objects.filter(q)
         .exclude(status=ServiceItem.Status.DRAFT)
@@ -260,13 +263,16 @@ def _prepared(kind, county_id, obj_id, row):
         "keywords_initials": " ".join(text.initials(p) for p in phrases),
         "extra": text.normalise(row["extra"]),
         "people": row.get("people", ""),
+        "shown_from": row.get("shown_from"),
+        "retired_from": row.get("retired_from"),
     }
 
 
 PREPARED_FIELDS = [
     "county_id", "township_id", "object_id", "title", "detail", "summary", "status", "notice", "retired", "order",
     "link_id", "link_township_id", "name", "name_pinyin", "name_letters", "name_initials", "keywords",
-    "keywords_pinyin", "keywords_letters", "keywords_initials", "extra", "people",
+    "keywords_pinyin", "keywords_letters", "keywords_initials", "extra", "people", "shown_from",
+    "retired_from",
 ]  # fmt: skip
 
 

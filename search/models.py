@@ -14,6 +14,10 @@ class SearchEntryQuerySet(RestrictedQuerySet):
         """Return what a resident of ``township`` can find: its own rows and its county's county-wide rules."""
         return self.filter(models.Q(township=township) | models.Q(township__isnull=True, county_id=township.county_id))
 
+    def shown(self, today):
+        """Return the rows found on ``today``: not those whose scheduled publication date is still ahead."""
+        return self.filter(models.Q(shown_from__isnull=True) | models.Q(shown_from__lte=today))
+
 
 class SearchEntry(models.Model):
     """One thing a resident can find (an item, a certificate rule, a list entry, an office, a window, a post,
@@ -44,6 +48,11 @@ class SearchEntry(models.Model):
     status = models.CharField(_("状态"), max_length=12, blank=True)
     notice = models.CharField(_("提示"), max_length=200, blank=True)
     retired = models.BooleanField(_("已取消或合并"), default=False)
+    # An item scheduled for publication is indexed now and found from this day on, compared when searched
+    # (like ServiceItem.objects.public()), so nobody has to touch it on the day.
+    shown_from = models.DateField(_("显示起始日期"), null=True, blank=True)
+    # Likewise a scheduled withdrawal: from this day on the row reads as withdrawn (ServiceItem.as_of()).
+    retired_from = models.DateField(_("定时取消日期"), null=True, blank=True)
     order = models.PositiveIntegerField(_("排序"), default=0)
     link_id = models.PositiveBigIntegerField(_("链接对象编号"), null=True, blank=True)
     # The township of the linked item: a county-wide rule's alternative is one township's item.

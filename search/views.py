@@ -86,7 +86,8 @@ def _decorate(township, results):
 
 @require_safe
 @counting_searches
-@public_page(reads=("q", "category", "event"))
+# Daily: an item scheduled for publication is found from its date on, without a save to refresh the page.
+@public_page(reads=("q", "category", "event"), daily=True)
 def search(request, township):
     """Find what a resident means in their own words; when nothing fits, offer close names, topics and a phone."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)

@@ -22,7 +22,7 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from services.publishing import item_publish
+from services.publishing import held_back_message, item_held_back, item_publish
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.services import (
     CertificateRuleResource,
@@ -210,15 +210,10 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         # Materials are inline rows, saved only now: this is the first moment the item can be judged complete.
         item = form.instance
         was_draft = not change or form.initial.get("status") == ServiceItem.Status.DRAFT
-        if was_draft and item.is_available and (missing := item.missing_for_publication()):
+        if missing := item_held_back(item=item, was_draft=was_draft):
             item.status = ServiceItem.Status.DRAFT
             item.save()
-            self.message_user(
-                request,
-                _("“%(name)s”仍为草稿，未发布：缺少%(missing)s。")
-                % {"name": item.name, "missing": "、".join(map(str, missing))},
-                messages.WARNING,
-            )
+            self.message_user(request, held_back_message(item, missing), messages.WARNING)
 
     def choice_filters(self, request, obj):
         township = {"township_id": obj.township_id}

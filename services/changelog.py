@@ -18,6 +18,12 @@ it was when records began, and a load is no day of changes. Their
 official dates are also preferred when a history record has them, so a
 withdrawal entered late shows its real date. The number in force after a
 date is given only from the day records began.
+
+Scheduled dates (``publish_from``, ``withdraw_from``) take effect by
+themselves, without a save: an item published for a later date enters the
+catalogue on that date, and one set to be withdrawn leaves it on that date.
+Until then they are listed apart as upcoming (将于…起施行/停止办理); once the
+date has passed they are history on that date like any other change.
 """
 
 import datetime
@@ -44,7 +50,24 @@ EVENT_LABELS = {
 DELTA = {ADDED: 1, RESTORED: 1, WITHDRAWN: -1, MERGED: -1, REMOVED: -1}
 
 IN_CATALOGUE = {ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED}
-ITEM_FIELDS = ("id", "code", "name", "status", "created_at", "withdrawn_on", "merged_on", "merged_into_id")
+ITEM_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "status",
+    "created_at",
+    "withdrawn_on",
+    "merged_on",
+    "merged_into_id",
+    "publish_from",
+    "withdraw_from",
+)
+# How an upcoming scheduled change is announced.
+UPCOMING_LABELS = {
+    ADDED: _("将于%(date)s起施行"),
+    RESTORED: _("将于%(date)s起恢复办理"),
+    WITHDRAWN: _("将于%(date)s起停止办理"),
+}
 
 
 @dataclass
@@ -58,6 +81,11 @@ class Event:
     @property
     def label(self):
         return EVENT_LABELS[self.kind]
+
+    @property
+    def upcoming_label(self):
+        """Return how the change is announced before its date: 将于2027年1月1日起施行."""
+        return UPCOMING_LABELS.get(self.kind, EVENT_LABELS[self.kind]) % {"date": _cn_date(self.date)}
 
 
 @dataclass
@@ -83,6 +111,15 @@ class ListChanges:
     days: list = field(default_factory=list)  # [(date, {kind: [entry names]})], newest first
 
 
+def _cn_date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _effective(when, scheduled):
+    """Return the day a change recorded on ``when`` takes effect: its scheduled date if that is later."""
+    return max(when, scheduled) if scheduled else when
+
+
 def _local_date(value):
     """Return the local calendar date of a datetime (dates pass through)."""
     if isinstance(value, datetime.datetime):
@@ -103,10 +140,14 @@ def _item_events(records, names):
     first = records[0]
     state, ever_in = None, False
     if first["history_type"] != "+":
-        if first["status"] in IN_CATALOGUE or first["status"] == ServiceItem.Status.DRAFT:
+        scheduled = first["publish_from"] and first["publish_from"] > _local_date(first["history_date"])
+        if first["status"] in IN_CATALOGUE and scheduled:
+            state = None  # published for a later date: it enters the catalogue then, as an addition
+        elif first["status"] in IN_CATALOGUE or first["status"] == ServiceItem.Status.DRAFT:
             state, ever_in = first["status"], first["status"] in IN_CATALOGUE
         else:
             state, ever_in = ServiceItem.Status.IN_FORCE, True  # in force before it was withdrawn or merged
+    entered = None  # the event by which it last entered the catalogue, while that may still be rescheduled
     for record in records:
         when = _local_date(record["history_date"])
         new = None if record["history_type"] == "-" else record["status"]
@@ -115,8 +156,12 @@ def _item_events(records, names):
         # Only entering or leaving the catalogue is news to a resident (a suspension is shown on the item).
         if now_in and not was_in:
             # A draft's first publication is its addition; coming back after a withdrawal is a restoration.
-            events.append(Event(RESTORED if ever_in else ADDED, when, code, name))
+            entered = Event(RESTORED if ever_in else ADDED, _effective(when, record["publish_from"]), code, name)
+            events.append(entered)
             ever_in = True
+        elif now_in and entered is not None and entered.date > when:
+            # Not in effect yet when this was recorded: its publication date may have been moved.
+            entered.date = _effective(when, record["publish_from"])
         elif was_in and new is None:
             events.append(Event(REMOVED, when, code, name))
         elif was_in and new == ServiceItem.Status.WITHDRAWN:
@@ -125,6 +170,10 @@ def _item_events(records, names):
             target = names.get(record["merged_into_id"], "")
             events.append(Event(MERGED, record["merged_on"] or when, code, name, target))
         state = new
+    last = records[-1]
+    if state in IN_CATALOGUE and last["withdraw_from"]:
+        # A scheduled withdrawal needs no save on the day: it leaves the catalogue on that date.
+        events.append(Event(WITHDRAWN, last["withdraw_from"], last["code"], last["name"]))
     return _in_order(events)
 
 
@@ -143,8 +192,23 @@ def _in_order(events):
     return events
 
 
-def catalogue_versions(township):
-    """Return the catalogue's ``[Version]``, newest first, and the number of items in force now (2 queries)."""
+def _in_force_on(row, today):
+    """True when a current row (a dict of ITEM_FIELDS) is in the catalogue on ``today``, its dates read."""
+    return (
+        row["status"] in IN_CATALOGUE
+        and (row["publish_from"] is None or row["publish_from"] <= today)
+        and (row["withdraw_from"] is None or row["withdraw_from"] > today)
+    )
+
+
+def catalogue_changes(township, today=None):
+    """Return ``(versions, total, upcoming)`` of the catalogue on ``today`` (2 queries).
+
+    ``versions``: the dated ``[Version]`` up to ``today``, newest first;
+    ``total``: the number of items in force on ``today``; ``upcoming``: the
+    scheduled ``[Event]`` after ``today``, soonest first.
+    """
+    today = today or timezone.localdate()
     current = list(ServiceItem.objects.of_township(township).values(*ITEM_FIELDS))  # 1
     history = ServiceItem.history.filter(township_id=township.pk).order_by("id", "history_date", "history_id")
     by_item = defaultdict(list)
@@ -161,11 +225,16 @@ def catalogue_versions(township):
         names.setdefault(records[-1]["id"], records[-1]["name"])
 
     by_date = defaultdict(list)
+    upcoming = []
     for records in by_item.values():
         for event in _item_events(records, names):
-            by_date[event.date].append(event)
+            if event.date is not None and event.date > today:
+                upcoming.append(event)
+            else:
+                by_date[event.date].append(event)
+    upcoming.sort(key=lambda e: (e.date, list(EVENT_LABELS).index(e.kind), e.code))
 
-    total = sum(1 for row in current if row["status"] in IN_CATALOGUE)
+    total = sum(1 for row in current if _in_force_on(row, today))
     versions = []
     running = total
     for date in sorted((d for d in by_date if d is not None), reverse=True):
@@ -175,6 +244,12 @@ def catalogue_versions(township):
         version = Version(date=date, events=events, total_after=running if known else None)
         running -= sum(DELTA.get(e.kind, 0) for e in events)
         versions.append(version)
+    return versions, total, upcoming
+
+
+def catalogue_versions(township, today=None):
+    """Return the catalogue's ``[Version]``, newest first, and the number of items in force now (2 queries)."""
+    versions, total, _upcoming = catalogue_changes(township, today)
     return versions, total
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.models import Township
-from services.changelog import catalogue_versions, certificate_changes, list_changes
+from services.changelog import catalogue_changes, certificate_changes, list_changes
 
 
 @require_safe
@@ -13,11 +13,12 @@ def changelog(request, township):
     """What was added, withdrawn or merged, and when: 6 queries (township, items, item history, lists,
     entry history, certificate history)."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)
-    versions, total = catalogue_versions(township)
+    versions, total, upcoming = catalogue_changes(township)
     context = {
         "township": township,
         "versions": versions,
         "total": total,
+        "upcoming": upcoming,
         "lists": list_changes(township),
         "certificates": certificate_changes(township),
         "page_title": _("更新记录｜%(township)s便民服务") % {"township": township.name},

@@ -120,6 +120,14 @@ class TimeUnit(models.TextChoices):
     ON_THE_SPOT = "on_the_spot", _("即办（当场办结）")
 
 
+def _relation_set(obj, name):
+    """True when ``obj``'s foreign key ``name`` is set: by id, or to a row not saved yet (an import's new row)."""
+    field = obj._meta.get_field(name)
+    if getattr(obj, field.attname) is not None:
+        return True
+    return field.is_cached(obj) and field.get_cached_value(obj) is not None
+
+
 class ServiceItemQuerySet(CheckedQuerySet):
     def of_township(self, township):
         return self.filter(township=township)
@@ -250,7 +258,11 @@ class ServiceItem(TrackedModel):
     )
     life_events = models.ManyToManyField(LifeEvent, verbose_name=_("人生事件"), related_name="items", blank=True)
 
-    handling = models.CharField(_("办理方式"), max_length=20, choices=Handling.choices, default=Handling.LOCAL)
+    # The four facts below are printed on the card and the notice: empty ("" or None) means nobody filled them,
+    # and the page then says so and whom to call, rather than a default that reads as a fact.
+    handling = models.CharField(
+        _("办理方式"), max_length=20, choices=Handling.choices, blank=True, help_text=_("不填则页面显示“未填写”。")
+    )
     department = models.ForeignKey(
         CountyDepartment,
         verbose_name=_("县级审批部门"),
@@ -296,13 +308,23 @@ class ServiceItem(TrackedModel):
         _("承诺时限说明"), max_length=200, blank=True, help_text=_("如：公示、现场勘查时间不计算在内")
     )
 
-    fee = models.CharField(_("收费"), max_length=200, default="不收费")
+    fee = models.CharField(
+        _("收费"), max_length=200, blank=True, help_text=_("不收费也要写“不收费”；不填则页面显示“收费情况待公布”。")
+    )
     fee_basis = models.CharField(_("收费依据"), max_length=300, blank=True)
 
-    visits = models.PositiveSmallIntegerField(_("到现场次数"), default=1)
+    visits = models.PositiveSmallIntegerField(
+        _("到现场次数"), null=True, blank=True, help_text=_("0 表示不用到现场；不填则页面显示“待公布”。")
+    )
     visit_reason = models.CharField(_("必须到现场的原因"), max_length=200, blank=True)
 
-    online_depth = models.CharField(_("网上办理"), max_length=10, choices=OnlineDepth.choices, default=OnlineDepth.NONE)
+    online_depth = models.CharField(
+        _("网上办理"),
+        max_length=10,
+        choices=OnlineDepth.choices,
+        blank=True,
+        help_text=_("不能网上办也要选“不能网上办理”；不填则页面显示“未填写”。"),
+    )
     online_url = models.URLField(_("网办地址"), blank=True)
 
     proxy_offered = models.BooleanField(_("提供帮代办"), default=False)
@@ -423,7 +445,7 @@ class ServiceItem(TrackedModel):
                 violation_error_message=_("到现场次数不应超过 5 次。"),
             ),
             models.CheckConstraint(
-                condition=Q(online_depth="none") | ~Q(online_url="") | Q(online_depth="info"),
+                condition=Q(online_depth__in=["", "none", "info"]) | ~Q(online_url=""),
                 name="item_online_has_url",
                 violation_error_message=_("可以网上申请的事项必须填写网办地址。"),
             ),
@@ -466,7 +488,9 @@ class ServiceItem(TrackedModel):
 
     @property
     def visits_text(self):
-        """Return how often a resident must come, as the card and the details both print it."""
+        """Return how often a resident must come, as the card and the details both print it ("" when not filled)."""
+        if self.visits is None:
+            return ""
         if self.visits == 0:
             # Zero visits says nothing about the internet: how it is done otherwise is online_depth's to say.
             return "不用到现场"
@@ -498,22 +522,31 @@ class ServiceItem(TrackedModel):
 
         Materials (or the explicit "no materials needed"), where to go (the
         office, always set), whom to see (a post or a window with a person or a
-        phone) and the promised time limit.
+        phone), the promised time limit, the fee (whether to bring money:
+        "不收费" must be written) and how many times to come in person (the
+        card's 跑几次, the figure the reform is measured by). Handling level
+        and online depth are not required: without them the page still tells
+        a resident where to go and whom to ask, and says they are not filled.
         """
         missing = []
         # ``material_count`` when annotated (the board's list of drafts), so a list never queries per row.
         has_materials = self.material_count > 0 if hasattr(self, "material_count") else self.materials.exists()
         if not self.no_materials_needed and not has_materials:
             missing.append(_("申请材料（或勾选“无需提交材料”）"))
-        if not self.office_id:
+        if not _relation_set(self, "office"):
             missing.append(_("办理科室"))
-        whom = self.responsible_post_id or (
-            self.window_id and (self.window.primary_staff_id or self.window.backup_staff_id)
+        window = self.window if _relation_set(self, "window") else None
+        whom = _relation_set(self, "responsible_post") or (
+            window is not None and (_relation_set(window, "primary_staff") or _relation_set(window, "backup_staff"))
         )
         if not whom:
             missing.append(_("找谁（责任岗位，或有A角、B角的受理窗口）"))
         if self.promised_limit_value is None and self.promised_limit_unit != TimeUnit.ON_THE_SPOT:
             missing.append(_("承诺时限"))
+        if not self.fee.strip():
+            missing.append(_("收费（不收费请写“不收费”）"))
+        if self.visits is None:
+            missing.append(_("到现场次数"))
         return missing
 
     @property

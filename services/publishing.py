@@ -1,7 +1,10 @@
 """Publishing a service item is a decision: a clerk publishes a draft, and only a complete one.
 
 Admin actions and forms call these; an import may create drafts (an empty
-状态 cell is 草稿), which then wait on the clerk's board.
+状态 cell is 草稿), which then wait on the clerk's board. A form or a sheet
+that gives a draft (or a new item) the status 在办 goes through
+``item_held_back``: an incomplete one stays a draft, and the clerk is told
+what it lacks.
 """
 
 from django.core.exceptions import ValidationError
@@ -9,6 +12,30 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from services.models import ServiceItem
+
+
+def item_held_back(*, item, was_draft, material_count=None):
+    """Return what keeps ``item`` from taking the published status it was given (labels), or [] when it may.
+
+    ``was_draft`` says whether it was a draft (or new) before this edit: an
+    item already published keeps its status, as in the admin. An item given
+    a draft or withdrawn status is not held back. ``material_count`` is the
+    number of materials it will have (an import counts its file's rows; a
+    new item has none in the database yet); without it they are counted.
+    """
+    if not was_draft or not item.is_available:
+        return []
+    if material_count is not None:
+        item.material_count = material_count
+    return item.missing_for_publication()
+
+
+def held_back_message(item, missing):
+    """Return the Chinese sentence a clerk reads when ``item`` stays a draft for lacking ``missing``."""
+    return _("“%(name)s”仍为草稿，未发布：缺少%(missing)s。补齐后在后台发布。") % {
+        "name": item.name,
+        "missing": "、".join(map(str, missing)),
+    }
 
 
 def item_publish(*, item, user):

@@ -351,6 +351,8 @@ class SpreadsheetAdminMixin(ExportMixin):
             request,
             _g("已导入到%(township)s：%(summary)s。") % {"township": township.name, "summary": result.summary()},
         )
+        for notice in result.notices():
+            messages.warning(request, notice)
         return HttpResponseRedirect(self._admin_url("changelist"))
 
     def _log(self, request, result):

@@ -125,6 +125,8 @@ class RowResult:
     changed: list = field(default_factory=list)
     instance: object = None
     values: dict = field(default_factory=dict)
+    # What the clerk should know although the row is written (an item kept as a draft, and why).
+    notes: list = field(default_factory=list)
 
     def error(self, column, message):
         self.errors.append((column, str(message)))
@@ -177,6 +179,11 @@ class SheetReport:
             out.extend(f"{prefix}{m}" for m in row.messages())
         return out
 
+    def notices(self):
+        """Return the notes of its rows, each with the sheet and row number."""
+        prefix = _("工作表「%(sheet)s」") % {"sheet": self.sheet_name}
+        return [f"{prefix}{_('第%(row)d行') % {'row': row.number}}：{note}" for row in self.rows for note in row.notes]
+
     @property
     def all_rows(self):
         """Rows in file order, then the deletions (which have no row in the file)."""
@@ -203,6 +210,10 @@ class ImportResult:
         for report in self.reports:
             out.extend(report.error_messages())
         return out
+
+    def notices(self):
+        """Return what the clerk should know about rows that are written (``RowResult.notes``), sheet by sheet."""
+        return [notice for report in self.reports for notice in report.notices()]
 
     @property
     def totals(self):
@@ -479,6 +490,14 @@ class SheetResource(Columns):
 
     def finish(self, report, ctx):
         """Complete the check once every row is seen (child lists list their deletions here)."""
+
+    def after_file(self, report, result, ctx):
+        """Adjust this list's checked rows once every sheet of the file is checked (subclasses).
+
+        For decisions that depend on other lists of the same file (an item's
+        materials are another sheet). Runs in the preview and on confirm
+        alike, so what the preview shows is what is written.
+        """
 
     # --- apply
 
@@ -784,6 +803,8 @@ def run_import(
         for cls, sheet in pairs:
             resource = cls(township=township, user=user)
             result.reports.append(resource.validate_sheet(sheet, ctx, progress))
+        for report in result.reports:
+            report.resource.after_file(report, result, ctx)
         if not result.has_errors and not any(r.rows for r in result.reports):
             result.rejected.append(_("文件中只有表头，没有要导入的数据行。"))
         if result.has_errors or dry_run:

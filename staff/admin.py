@@ -137,11 +137,10 @@ class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "office_phone",
         "mobile",
         "mobile_public",
-        "whereabouts",
         "active",
         "phone_checked_on",
     )
-    list_filter = ("township", "active", "whereabouts", "mobile_public")
+    list_filter = ("township", "active", "mobile_public")
     list_select_related = ("township",)
     search_fields = ("name", "job_title", "office_phone", "mobile")
     ordering = ("township__name", "name")
@@ -153,7 +152,6 @@ class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             _("联系电话"),
             {"fields": ("office_phone", "mobile", "mobile_public", ("phone_checked_on", "phone_checked_by"))},
         ),
-        (_("去向牌"), {"fields": ("whereabouts", "whereabouts_note")}),
     )
 
 

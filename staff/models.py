@@ -220,13 +220,6 @@ class StaffManager(models.Manager.from_queryset(StaffQuerySet)):
 class Staff(TrackedModel):
     """A member of the township's staff. A private mobile is never shown to the public."""
 
-    class Whereabouts(models.TextChoices):
-        ON_DUTY = "on_duty", _("在岗")
-        IN_VILLAGE = "in_village", _("下村")
-        MEETING = "meeting", _("开会")
-        BUSINESS_TRIP = "trip", _("出差")
-        LEAVE = "leave", _("请假")
-
     township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="staff")
     name = models.CharField(
         _("姓名"), max_length=30, help_text=_("本乡镇内不能重名；如有同名，请加区分，如“王伟（民政）”。")
@@ -237,10 +230,6 @@ class Staff(TrackedModel):
     mobile = models.CharField(_("手机"), max_length=30, blank=True, validators=[phone_validator])
     mobile_public = models.BooleanField(
         _("手机可对外公开"), default=False, help_text=_("未勾选时，手机号只在后台可见，公开页面只显示办公电话。")
-    )
-    whereabouts = models.CharField(_("去向"), max_length=12, choices=Whereabouts.choices, default=Whereabouts.ON_DUTY)
-    whereabouts_note = models.CharField(
-        _("去向说明"), max_length=100, blank=True, help_text=_("如：下村至东垆村，下午回")
     )
     active = models.BooleanField(_("在职"), default=True)
     phone_checked_on = checked_on_field(_("电话核对日期"))

@@ -136,6 +136,11 @@ def make_item(*, township, office=None, code=None, name=None, materials=0, steps
     fields.setdefault("status", ServiceItem.Status.IN_FORCE)
     fields.setdefault("promised_limit_value", 5)
     fields.setdefault("legal_limit_value", 20)
+    # The facts a model no longer defaults (an unfilled one reads as unfilled): tests build complete items.
+    fields.setdefault("fee", "不收费")
+    fields.setdefault("visits", 1)
+    fields.setdefault("online_depth", ServiceItem.OnlineDepth.NONE)
+    fields.setdefault("handling", ServiceItem.Handling.LOCAL)
     fields.setdefault("last_checked_on", datetime.date(2026, 11, 1))
     n = _n()
     item = ServiceItem.objects.create(

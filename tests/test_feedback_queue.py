@@ -12,6 +12,8 @@ from feedback.cases import case_advance, enquiry_record, rating_submit, report_s
 from feedback.models import Case, Kind, Rating, Status
 from feedback.queue import township_counts
 from tests.feedback_scene import RESIDENT_PHONE, build_feedback_scene
+from workdays.dates import working_day_add
+from workdays.models import CalendarDay
 
 
 @pytest.fixture(autouse=True)
@@ -178,3 +180,26 @@ def test_another_townships_clerk_sees_none_of_the_ratings_or_enquiries(client, s
     for name in ("feedback_rating", "feedback_enquiry"):
         response = client.get(reverse(f"admin:{name}_changelist"))
         assert response.context["cl"].result_count == 0, name
+
+
+def test_a_due_date_counted_without_the_years_holidays_says_provisional_in_the_queue(client, scene):
+    year = timezone.localdate().year
+    # The calendar holds this year and the next (a holiday of each is enough to cover it): the date is firm.
+    CalendarDay.objects.get_or_create(date=datetime.date(year + 1, 1, 1), defaults={"kind": "holiday", "name": "元旦"})
+    firm = _request(scene)
+    assert firm.due_provisional is False
+    # Before the State Council publishes a year, a superuser cannot add it: counted on weekends only, a forecast.
+    CalendarDay.objects.filter(date__year__gte=year).delete()
+    forecast = _request(scene)
+    assert forecast.due_provisional is True and forecast.due_on == working_day_add(timezone.localdate(), 3).date
+    client.force_login(scene.clerk_a)
+    rows = client.get(reverse("admin:feedback_case_changelist")).content.decode()
+
+    def row_of(case):
+        start = rows.index(case.reference)
+        return rows[start : rows.index("</tr>", start)]
+
+    assert f"{forecast.due_on}（预计）" in row_of(forecast)
+    assert "预计" not in row_of(firm)
+    page = client.get(reverse("admin:feedback_case_change", args=[forecast.pk])).content.decode()
+    assert f"{forecast.due_on}（预计）" in page

@@ -102,4 +102,4 @@ def test_a_follow_up_due_date_skips_the_national_day_holidays():
     # 2026-09-30 is a Wednesday; 1–7 October are holidays and Saturday 10 October is worked instead.
     from feedback.deadlines import due_on
 
-    assert due_on("followup", datetime.date(2026, 9, 30)) == datetime.date(2026, 10, 10)
+    assert due_on("followup", datetime.date(2026, 9, 30)).date == datetime.date(2026, 10, 10)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
 from portal.history import recorded_as
+from services.changelog import catalogue_changes
 from services.models import ServiceItem
 from tests import builders
 from tests.admin_forms import form_data
@@ -144,6 +145,53 @@ def test_a_withdrawn_item_brought_back_shows_as_restored(client, township):
 
     assert sorted(kinds) == ["added", "restored", "withdrawn"]
     assert versions[0].total_after == 1
+
+
+def test_upcoming_scheduled_changes_are_listed_as_such_and_not_yet_counted(client, township):
+    today = timezone.localdate()
+    soon, later = today + datetime.timedelta(days=10), today + datetime.timedelta(days=40)
+    builders.make_item(township=township, name="新设的补贴申领", code="S-1", publish_from=soon)
+    builders.make_item(township=township, name="将停办的证明", code="S-2", withdraw_from=later)
+    builders.make_item(township=township, name="照常办理的事项", code="S-3")
+
+    page = changelog(client, township)
+
+    assert page.context["total"] == 2  # the scheduled item is not in force yet; the other still is
+    html = page.content.decode()
+    upcoming = html.split('id="upcoming"')[1].split("</section>")[0]
+    assert f"将于{soon.year}年{soon.month}月{soon.day}日起施行" in upcoming and "新设的补贴申领" in upcoming
+    assert f"将于{later.year}年{later.month}月{later.day}日起停止办理" in upcoming and "将停办的证明" in upcoming
+    assert upcoming.index("新设的补贴申领") < upcoming.index("将停办的证明")  # soonest first
+    dated = sorted((v.date, e.label, e.name) for v in page.context["versions"] for e in v.events)
+    # Entered today: the two in force now are today's additions; the scheduled one is no change yet.
+    assert dated == [(today, "新增", "将停办的证明"), (today, "新增", "照常办理的事项")]
+
+
+def test_a_scheduled_date_that_has_passed_is_a_change_on_that_date_without_a_save(client, township):
+    entered, starts, stops = datetime.date(2026, 1, 5), datetime.date(2026, 2, 1), datetime.date(2026, 3, 1)
+    builders.make_item(township=township, name="春季新设事项", code="P-1", publish_from=starts)
+    builders.make_item(township=township, name="春季停办事项", code="P-2", withdraw_from=stops)
+    # As if the clerk had entered both in January, with their dates, and touched nothing since.
+    ServiceItem.history.update(history_date=timezone.make_aware(datetime.datetime(2026, 1, 5, 9)))
+
+    # Seen on 20 January: both changes are still ahead.
+    versions, total, upcoming = catalogue_changes(township, today=datetime.date(2026, 1, 20))
+    assert [(e.upcoming_label, e.name) for e in upcoming] == [
+        ("将于2026年2月1日起施行", "春季新设事项"),
+        ("将于2026年3月1日起停止办理", "春季停办事项"),
+    ]
+    assert total == 1 and [(v.date, v.total_after) for v in versions] == [(entered, 1)]
+
+    # Seen today: each is history on its own date, with the count after it.
+    page = changelog(client, township)
+    by_date = {v.date: v for v in page.context["versions"]}
+    assert [(e.label, e.name) for e in by_date[starts].events] == [("新增", "春季新设事项")]
+    assert by_date[starts].total_after == 2
+    assert [(e.label, e.name) for e in by_date[stops].events] == [("取消", "春季停办事项")]
+    assert by_date[stops].total_after == 1
+    assert [e.name for e in by_date[entered].events] == ["春季停办事项"]  # P-1 was not added on the day entered
+    assert page.context["total"] == 1 and page.context["upcoming"] == []
+    assert 'id="upcoming"' not in page.content.decode()
 
 
 def test_list_entries_added_and_removed_are_listed_per_list(client, township):

@@ -1,16 +1,27 @@
 """Publishing is a decision (issue 14 item 2): drafts, publishing only when complete, scheduled dates."""
 
 import datetime
+import io
+import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
+from search import engine
+from search.models import SearchEntry
 from services.models import Material, ServiceItem
 from services.publishing import item_publish
+from spreadsheets.lists import import_lists_file
 from tests import builders
+from tests.spreadsheet_files import service_hall, xlsx
 
 TODAY = datetime.date.today()
 PASSWORD = "Publishing-tests-2026!"
@@ -160,3 +171,124 @@ def test_scheduled_dates_must_be_in_order(township):
 def test_an_import_with_no_status_creates_a_draft():
     assert ServiceItem._meta.get_field("status").get_default() == ServiceItem.Status.DRAFT
     assert Material  # materials come in another sheet: the clerk publishes once they are in
+
+
+# --- an import that marks items 在办 goes through the same decision ---------------------------------------
+
+IMPORT_HEADER = ["事项编号", "事项名称", "事项类型", "办理科室", "责任岗位", "承诺时限", "收费", "到现场次数", "状态"]
+
+
+def _import_file(*, with_draft=None):
+    """Three items marked 在办: one complete (materials in the file), one without its fee, one without materials."""
+    rows = [
+        IMPORT_HEADER,
+        ["IM-1", "齐全的事项", "公共服务", "社会事务办", "民政岗", 5, "不收费", 1, "在办"],
+        ["IM-2", "没写收费的事项", "公共服务", "社会事务办", "民政岗", 5, "", 1, "在办"],
+        ["IM-3", "没有材料的事项", "公共服务", "社会事务办", "民政岗", 5, "不收费", 1, "在办"],
+    ]
+    if with_draft is not None:
+        rows.append([with_draft.code, with_draft.name, "公共服务", "社会事务办", "民政岗", 5, "不收费", 1, "在办"])
+    materials = [["事项编号", "序号", "材料名称"], ["IM-1", 1, "居民身份证"], ["IM-2", 1, "居民身份证"]]
+    return xlsx({"服务事项": rows, "申请材料": materials})
+
+
+def _statuses(township):
+    return dict(ServiceItem.objects.filter(township=township, code__startswith="IM-").values_list("code", "status"))
+
+
+@pytest.fixture
+def previews_in_tmp(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+def test_an_import_keeps_incomplete_items_as_drafts_and_the_preview_says_what_they_lack(
+    client, township, clerk, previews_in_tmp
+):
+    service_hall(township)
+    client.force_login(clerk)
+    upload = SimpleUploadedFile("服务事项.xlsx", _import_file())
+    preview = client.post(reverse("admin:services_serviceitem_import"), {"import_file": upload})
+    page = preview.content.decode()
+    notices = page.split('id="import-notices"')[1].split("</div>")[0]
+    assert "第3行：“没写收费的事项”仍为草稿，未发布：缺少收费（不收费请写“不收费”）。" in notices
+    assert "第4行：“没有材料的事项”仍为草稿，未发布：缺少申请材料（或勾选“无需提交材料”）。" in notices
+    assert "齐全的事项" not in notices
+    assert _statuses(township) == {}  # a preview writes nothing
+
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    done = client.post(reverse("admin:services_serviceitem_process_import"), {"token": token}, follow=True)
+    assert "“没有材料的事项”仍为草稿，未发布" in done.content.decode()
+    assert _statuses(township) == {"IM-1": "in_force", "IM-2": "draft", "IM-3": "draft"}
+    for code, shown in (("IM-1", 200), ("IM-2", 404), ("IM-3", 404)):
+        item = ServiceItem.objects.get(township=township, code=code)
+        assert client.get(item.get_absolute_url()).status_code == shown, code
+    board = client.get(reverse("admin:board")).content.decode()
+    assert "没写收费的事项" in board and "没有材料的事项" in board
+
+
+def test_the_import_command_says_which_items_stay_drafts_and_publishes_a_draft_completed_earlier(township):
+    service_hall(township)
+    # A draft entered earlier whose materials are already stored: the file's 在办 publishes it.
+    earlier = builders.make_item(
+        township=township,
+        code="IM-9",
+        name="先录的草稿",
+        status=ServiceItem.Status.DRAFT,
+        materials=2,
+        responsible_post=ServiceItem.objects.filter(township=township).first().responsible_post,
+    )
+    path = Path(tempfile.mkdtemp()) / "服务事项.xlsx"
+    path.write_bytes(_import_file(with_draft=earlier))
+    out = io.StringIO()
+    call_command("import_lists", str(path), township=township.slug, stdout=out, stderr=io.StringIO())
+    said = out.getvalue()
+    assert "工作表「服务事项」第3行：“没写收费的事项”仍为草稿，未发布：缺少收费" in said
+    assert "工作表「服务事项」第4行：“没有材料的事项”仍为草稿，未发布：缺少申请材料" in said
+    assert "先录的草稿" not in said and "齐全的事项" not in said
+    assert _statuses(township) == {"IM-1": "in_force", "IM-2": "draft", "IM-3": "draft", "IM-9": "in_force"}
+
+
+def test_an_import_does_not_unpublish_an_item_already_in_force(township):
+    # As in the admin: the decision is taken when a draft is published, not on every later edit.
+    hall = service_hall(township)
+    item = hall["items"][0]
+    Material.objects.filter(item=item).delete()
+    result = import_lists_file(
+        xlsx({"服务事项": [["事项编号", "一句话说明"], [item.code, "新的说明"]]}),
+        "服务事项.xlsx",
+        township=township,
+        dry_run=False,
+    )
+    assert result.applied and result.notices() == []
+    item.refresh_from_db()
+    assert item.status == ServiceItem.Status.IN_FORCE and item.summary == "新的说明"
+
+
+def test_search_finds_an_item_scheduled_for_publication_from_its_date_without_a_save(client, township, monkeypatch):
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    item = builders.make_item(
+        township=township, name="秸秆禁烧补助申领", keywords="秸秆补助", materials=1, publish_from=tomorrow
+    )
+    url = reverse("search", kwargs={"township": township.slug})
+    # Indexed when saved, with its date: found by nobody before it.
+    assert SearchEntry.objects.filter(kind="item", object_id=item.pk, shown_from=tomorrow).exists()
+    assert [r.row["title"] for r in engine.search(township, "秸秆补助")[1]] == []
+    assert item.get_absolute_url() not in client.get(url, {"q": "秸秆补助"}).content.decode()
+
+    # The next day, with nothing saved and no cache emptied, the index and the page both find it.
+    real_localdate = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: real_localdate(*a, **k) if a or k else tomorrow)
+    assert [r.row["title"] for r in engine.search(township, "秸秆补助")[1]] == ["秸秆禁烧补助申领"]
+    assert item.get_absolute_url() in client.get(url, {"q": "秸秆补助"}).content.decode()
+
+
+def test_search_reads_an_item_past_its_scheduled_withdrawal_as_withdrawn_without_a_save(township, monkeypatch):
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    builders.make_item(township=township, name="旧式证明办理", keywords="旧证明", materials=1, withdraw_from=tomorrow)
+    (today,) = engine.search(township, "旧证明")[1]
+    assert (today.row["status"], today.row["retired"]) == ("in_force", False)
+
+    real_localdate = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: real_localdate(*a, **k) if a or k else tomorrow)
+    (then,) = engine.search(township, "旧证明")[1]
+    assert (then.row["status"], then.row["notice"], then.row["retired"]) == ("withdrawn", "已取消", True)

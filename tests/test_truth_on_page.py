@@ -12,9 +12,12 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from services.models import Material, ServiceItem
+from services.publishing import item_publish
 from tests import builders
 
 
@@ -87,7 +90,7 @@ def test_an_office_without_a_phone_sends_the_caller_to_the_township_line(client,
 
 @pytest.mark.parametrize(
     ("visits", "depth", "handling"),
-    list(itertools.product([0, 1, 2], ServiceItem.OnlineDepth.values, ["local", "village_proxy"])),
+    list(itertools.product([None, 0, 1, 2], ["", *ServiceItem.OnlineDepth.values], ["", "local", "village_proxy"])),
 )
 def test_card_and_details_agree_on_visits_and_online(client, township, office, visits, depth, handling):
     url = "https://zwfw.example.invalid/" if depth in ("apply", "full") else ""
@@ -104,16 +107,83 @@ def test_card_and_details_agree_on_visits_and_online(client, township, office, v
     card = _card(response)["跑几次"]
     details = _details(response, "跑几次、能不能网上办")
     assert card.startswith(details["到现场"])  # one wording, from one property
-    depth_label = str(ServiceItem.OnlineDepth(depth).label)
-    assert details["网上办理"].startswith(depth_label)
-    if depth == "none":
-        assert "网" not in card  # visits = 0 is not "online"
+    if depth:
+        depth_label = str(ServiceItem.OnlineDepth(depth).label)
+        assert details["网上办理"].startswith(depth_label)
+    else:
+        assert details["网上办理"].startswith("能否网上办理未填写，请先电话咨询社会事务办公室0359-0100030")
+    if depth in ("", "none"):
+        assert "网上" not in card  # visits = 0 is not "online", and an unfilled depth claims nothing
     else:
         assert depth_label in card
-    if visits == 0:
+    if visits is None:
+        assert card.startswith("到现场次数待公布，请先电话咨询社会事务办公室0359-0100030")
+        assert "跑" not in card and "不用到现场" not in card
+    elif visits == 0:
         assert card.startswith("不用到现场")
     else:
         assert card.startswith(f"最多跑{visits}次")
+    level = _text(response).split("在哪一级办", 1)[1]
+    if handling:
+        assert level.startswith(str(ServiceItem.Handling(handling).label))
+    else:
+        assert level.startswith("办理层级未填写，请先电话咨询社会事务办公室")
+
+
+def test_an_item_saved_without_fee_visits_online_or_level_says_each_is_unfilled(client, township, office):
+    # As a clerk's form or a script would create it: nothing but what the model requires, and a statement on
+    # materials. None of the four facts below may come back as a default that reads as a fact.
+    item = ServiceItem.objects.create(
+        township=township,
+        office=office,
+        code="NEW-1",
+        name="新录入的事项",
+        item_type=ServiceItem.ItemType.PUBLIC_SERVICE,
+        status=ServiceItem.Status.IN_FORCE,
+        promised_limit_value=5,
+        no_materials_needed=True,
+    )
+    assert (item.fee, item.visits, item.online_depth, item.handling) == ("", None, "", "")
+    response = client.get(item.get_absolute_url())
+    money = _details(response, "多久办好、收不收费")["收费"]
+    assert money == "收费情况待公布，请先电话咨询社会事务办公室0359-0100030"
+    assert _card(response)["跑几次"] == "到现场次数待公布，请先电话咨询社会事务办公室0359-0100030"
+    text = _text(response)
+    for claim in ("最多跑", "不用到现场", "不能网上办理", "本级办理"):  # 收费 is checked whole above
+        assert claim not in text, claim
+
+
+def test_a_filled_fee_and_visits_are_printed_as_filled(client, township, office):
+    item = builders.make_item(township=township, office=office, fee="工本费10元", fee_basis="省物价文件", visits=2)
+    response = client.get(item.get_absolute_url())
+    assert _details(response, "多久办好、收不收费")["收费"] == "工本费10元（省物价文件）"
+    assert _card(response)["跑几次"] == "最多跑2次"
+
+
+@pytest.mark.parametrize(
+    ("unfilled", "named"),
+    [({"fee": ""}, "收费（不收费请写“不收费”）"), ({"visits": None}, "到现场次数")],
+)
+def test_an_item_without_its_fee_or_visits_cannot_be_published(township, office, unfilled, named):
+    item = builders.make_item(
+        township=township, office=office, status=ServiceItem.Status.DRAFT, no_materials_needed=True, **unfilled
+    )
+    item.responsible_post = builders.make_post(
+        township=township, office=office, primary=builders.make_staff(township=township, office_phone="0359-0100031")
+    )
+    item.save()
+    with pytest.raises(ValidationError) as refused:
+        item_publish(item=item, user=None)
+    assert named in refused.value.messages[0]
+    item.refresh_from_db()
+    assert item.status == ServiceItem.Status.DRAFT
+    # Online depth and handling level are not required: the page says they are unfilled and whom to ask.
+    field = next(iter(unfilled))
+    setattr(item, field, {"fee": "不收费", "visits": 1}[field])
+    item.online_depth, item.handling = "", ""
+    item_publish(item=item, user=None)
+    item.refresh_from_db()
+    assert item.status == ServiceItem.Status.IN_FORCE
 
 
 def test_conditional_materials_are_marked_in_the_card(client, township, office):
@@ -224,3 +294,27 @@ def test_json_ld_states_calendar_days_as_a_duration_and_working_days_in_words(cl
     channel = _jsonld(client.get(working.get_absolute_url()))["availableChannel"]
     assert "processingTime" not in channel
     assert channel["description"] == "承诺15个工作日办结"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_items_keep_their_fee_visits_online_depth_and_level_through_the_migration():
+    before = ("services", "0007_drafts_and_scheduled_publication")
+    executor = MigrationExecutor(connection)
+    # Every other app stays at its latest state: only this app's migration is undone and redone.
+    targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != before[0]] + [before]
+    executor.migrate(targets)
+    old = executor.loader.project_state(targets).apps
+    county = old.get_model("portal", "County").objects.create(name="迁移县", slug="migration-county")
+    township = old.get_model("portal", "Township").objects.create(county=county, name="迁移乡", slug="migration-t")
+    office = old.get_model("staff", "Office").objects.create(township=township, name="社会事务办", kind="office")
+    old_item = old.get_model("services", "ServiceItem")
+    common = {"township": township, "office": office, "item_type": "public_service", "status": "in_force"}
+    old_item.objects.create(code="M-1", name="免费事项", **common)  # the old defaults: 不收费, 1, none, local
+    old_item.objects.create(
+        code="M-2", name="收费事项", fee="工本费10元", visits=0, online_depth="info", handling="village_proxy", **common
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    rows = {i.code: (i.fee, i.visits, i.online_depth, i.handling) for i in ServiceItem.objects.all()}
+    assert rows == {"M-1": ("不收费", 1, "none", "local"), "M-2": ("工本费10元", 0, "info", "village_proxy")}

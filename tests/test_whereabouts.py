@@ -1,13 +1,18 @@
 """Whereabouts that expire (issue 14 item 4): a dated absence shows while it applies and disappears by itself."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
-from staff.models import Absence
+from portal.models import Township as Township_
+from staff.models import Absence, Staff
 from staff.whereabouts import township_board
 from tests import builders
 
@@ -44,13 +49,36 @@ def test_the_public_board_says_who_is_away_until_when(client, township, people):
     assert page.index("不在岗") < page.index("陈出差") < page.index("李在岗")
 
 
-def test_an_undated_note_is_shown_nowhere(client, township, people):
+def test_a_person_has_no_undated_note_to_show_and_the_admin_form_asks_for_none(client, township, people, admin_user):
     away, _ = people
-    away.whereabouts, away.whereabouts_note = "trip", "出差，11月25日回"
-    away.save()
-    office = builders.make_office(township=township)
-    window = builders.make_window(township=township, office=office, primary_staff=away, departments=[])
-    assert "11月25日回" not in client.get(window.get_absolute_url()).content.decode()
+    assert not {"whereabouts", "whereabouts_note"} & {f.name for f in Staff._meta.get_fields()}
+    client.force_login(admin_user)
+    form = client.get(reverse("admin:staff_staff_change", args=[away.pk])).content.decode()
+    assert 'name="whereabouts' not in form and "去向说明" not in form
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_old_undated_note_becomes_an_absence_on_the_day_it_was_recorded_and_no_later():
+    before = ("staff", "0008_merge_20261130_1922")  # the last state with the undated fields
+    executor = MigrationExecutor(connection)
+    # Every other app stays at its latest state: only this app's migration is undone and redone.
+    targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != before[0]] + [before]
+    executor.migrate(targets)
+    old = executor.loader.project_state(targets).apps
+    County, Township = old.get_model("portal", "County"), old.get_model("portal", "Township")
+    county = County.objects.create(name="迁移县", slug="migration-county")
+    township = Township.objects.create(county=county, name="迁移乡", slug="migration-township")
+    Staff_ = old.get_model("staff", "Staff")
+    Staff_.objects.create(township=township, name="王出差", whereabouts="trip", whereabouts_note="出差，11月25日回")
+    Staff_.objects.create(township=township, name="赵在岗", whereabouts="on_duty", whereabouts_note="")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    absence = Absence.objects.get()
+    assert (absence.staff.name, absence.kind, absence.note) == ("王出差", "trip", "出差，11月25日回")
+    assert absence.start == absence.end == timezone.localdate()  # recorded today: shown today only
+    board = township_board(Township_.objects.get(slug="migration-township"), today=TODAY + DAY)
+    assert [p.name for p, _ in board[1]] == []  # the next day nobody is shown as away on an undated note
 
 
 def test_a_clerk_records_an_absence_in_two_taps_and_a_return_in_one(client, township, people):
@@ -76,3 +104,14 @@ def test_a_reviewer_or_another_townships_clerk_cannot_record(client, township, o
     client.force_login(other)
     assert client.post("/admin/whereabouts/", {"staff": away.pk, "kind": "meeting"}).status_code == 404
     assert not Absence.objects.exists()
+
+
+def test_the_township_home_links_to_its_whereabouts_board(client, township, people):
+    away, _ = people
+    Absence.objects.create(staff=away, kind="meeting", note="县里开会", start=TODAY, end=TODAY)
+    home = client.get(township.get_absolute_url()).content.decode()
+    board_url = reverse("whereabouts", kwargs={"township": township.slug})
+    link = re.search(rf'<a href="{re.escape(board_url)}">([^<]*)', home)
+    assert link is not None and "去向牌" in link.group(1)
+    board = client.get(board_url).content.decode()
+    assert "陈出差" in board and "开会" in board

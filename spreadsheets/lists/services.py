@@ -10,6 +10,9 @@ the file are left alone. Entries of responsibility lists work the same way,
 per list (清单类别 + 版本 + 村（社区）).
 """
 
+from collections import defaultdict
+
+from django.db.models import Count
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
@@ -26,6 +29,7 @@ from services.models import (
     Step,
     TimeUnit,
 )
+from services.publishing import held_back_message, item_held_back
 from spreadsheets.columns import (
     SPLIT_LINES,
     ChoiceWidget,
@@ -38,7 +42,7 @@ from spreadsheets.columns import (
     YesNoWidget,
 )
 from spreadsheets.files import normalise_name
-from spreadsheets.importing import ChildSheetResource, SheetResource
+from spreadsheets.importing import ERROR, NEW, SKIP, UPDATE, ChildSheetResource, SheetResource
 from spreadsheets.lists.staff import DEPARTMENTS, OFFICES, POSTS, WINDOWS
 from spreadsheets.lists.villages import VILLAGES
 
@@ -266,7 +270,11 @@ class ServiceItemResource(SheetResource):
         "keywords": _("群众会怎么说，用顿号分开，如：盖房、批宅基地、建房"),
         "department": _("“受理后代办至县级部门”的事项必须填写"),
         "promised_limit_unit": _("不填为“个工作日”；当场办结填“即办（当场办结）”"),
-        "fee": _("不填为“不收费”"),
+        # An empty cell is "not filled" (the page says so), never a default: 不收费 must be written.
+        "fee": _("不收费请写“不收费”；不填为未填写，事项不能发布"),
+        "visits": _("0 到 5 的整数，0 表示不用到现场；不填为未填写，事项不能发布"),
+        "online_depth": _("不能网上办也请填“不能网上办理”；不填为未填写"),
+        "handling": _("不填为未填写"),
         "online_url": _("能网上申请的事项必须填写"),
         "proxy_offered": _("是否提供帮办代办（是/否）"),
         "home_visit_offered": _("是否为特殊群体提供上门办（是/否）"),
@@ -363,6 +371,59 @@ class ServiceItemResource(SheetResource):
 
     def row_label(self, instance, values):
         return f"{instance.code} {instance.name}"
+
+    def assign(self, instance, values):
+        # The publishing decision (services.publishing) depends on what the item was before this file.
+        instance._was_draft = instance.pk is None or instance.status == ServiceItem.Status.DRAFT
+        super().assign(instance, values)
+
+    def after_file(self, report, result, ctx):
+        """Keep as drafts the new or draft items the file marks 在办 (or 暂停) that lack what a resident needs.
+
+        The same decision as the admin's save (``item_held_back``), judged with
+        the materials this file gives them: the row is still written, as a
+        draft, and its note names what is missing. The file stays one
+        transaction: nothing is refused for it.
+        """
+        rows = [
+            r
+            for r in report.rows
+            if r.status in (NEW, UPDATE) and getattr(r.instance, "_was_draft", False) and r.instance.is_available
+        ]
+        if not rows:
+            return
+        counts = _material_counts(rows, result)
+        for row in rows:
+            item = row.instance
+            missing = item_held_back(item=item, was_draft=True, material_count=counts[id(item)])
+            if not missing:
+                continue
+            item.status = ServiceItem.Status.DRAFT
+            row.notes.append(held_back_message(item, missing))
+            if row.status == UPDATE:
+                # A draft that stays a draft: its status is no change, and a row with nothing else is none.
+                row.changed = [c for c in row.changed if c != self.column("status")]
+                row.status = UPDATE if row.changed else SKIP
+
+
+def _material_counts(rows, result):
+    """Return {id(item): number of materials it will have}: the file's rows for it, else those stored (1 query)."""
+    in_file = defaultdict(int)
+    for report in result.reports:
+        if isinstance(report.resource, MaterialResource):
+            for row in report.rows:
+                if row.instance is not None and row.status != ERROR:
+                    in_file[id(row.instance.item)] += 1
+    stored_ids = [r.instance.pk for r in rows if r.instance.pk is not None and id(r.instance) not in in_file]
+    stored = {}
+    if stored_ids:
+        stored = dict(
+            Material.objects.filter(item_id__in=stored_ids)
+            .values("item_id")
+            .annotate(n=Count("pk"))
+            .values_list("item_id", "n")
+        )
+    return {id(r.instance): in_file.get(id(r.instance), stored.get(r.instance.pk, 0)) for r in rows}
 
 
 class _ItemChildResource(ChildSheetResource):

@@ -103,6 +103,9 @@ class Command(BaseCommand):
                 f"工作表「{report.sheet_name}」（{report.list_name}）：新增 {counts['new']}，修改 {counts['update']}，"
                 f"无变化 {counts['skip']}，删除 {counts['delete']}，错误 {counts['error']}"
             )
+        if not result.has_errors:
+            for notice in result.notices():
+                self.stdout.write(self.style.WARNING(notice))
         if result.has_errors:
             for message in result.error_messages():
                 self.stderr.write(message)
