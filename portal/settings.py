@@ -264,6 +264,7 @@ if S3_BUCKET:
         "querystring_auth": env_bool("S3_SIGNED_URLS", False),
         # Longer than a page is kept (PORTAL_PAGE_CACHE_SECONDS) plus the time a resident reads it.
         "querystring_expire": env_int("S3_SIGNED_URL_SECONDS", 24 * 3600),
+        "signature_version": "s3v4",  # boto3 would sign addresses with the deprecated v2 for some endpoints
         # Two clerks uploading 申请表.pdf get two objects, as on a disk, not one overwriting the other.
         "file_overwrite": False,
     }
