@@ -292,6 +292,9 @@ else:
 MEDIA_URL = env_str("MEDIA_URL", _media_default)
 if not MEDIA_URL.endswith("/"):
     raise ImproperlyConfigured(f"MEDIA_URL={MEDIA_URL!r} must end with a slash.")
+if S3_BUCKET and MEDIA_URL.startswith("/"):
+    # The pages' CSP would then refuse the store's images.
+    raise ImproperlyConfigured(f"MEDIA_URL={MEDIA_URL!r} with S3_BUCKET: leave MEDIA_URL unset, it follows the store.")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": _default_storage,

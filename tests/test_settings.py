@@ -141,6 +141,12 @@ def test_the_former_cache_url_still_works_and_a_custom_domain_serves_the_uploads
     assert found["media_url"] == "https://media.bm.example.gov.cn/"
 
 
+def test_the_object_store_refuses_a_media_url_on_the_portals_own_host(tmp_path):
+    env = {k: v for k, v in SHARED_STATE.items() if k.startswith("S3_")}
+    result = manage("check", env=production_env(tmp_path, MEDIA_URL="/media/", **env))
+    assert result.returncode != 0 and "MEDIA_URL" in result.stderr
+
+
 def test_the_forwarded_scheme_from_the_tls_proxy_is_trusted(settings):
     request = RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https")
     assert request.is_secure()
