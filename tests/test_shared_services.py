@@ -28,7 +28,7 @@ from PIL import Image
 from portal.models import QRScanDay
 from staff.models import Staff
 from tests import builders
-from tests.conftest import REDIS_TEST_URL, S3_BUCKET, S3_KEYS, free_port, wait_for_port
+from tests.conftest import REDIS_TEST_URL, S3_BUCKET, S3_KEYS, free_port, redis_client_or_skip, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -206,17 +206,15 @@ class TwoServers:
 @pytest.fixture(scope="module")
 def two_servers(s3_server, tmp_path_factory):
     """Two gunicorn servers (one worker each) sharing one database file, Redis and the S3 bucket."""
-    import redis
-
-    from tests.conftest import _redis_client
-
-    _redis_client()  # skipped (failing under CI) where redis-server is not running
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    shared_cache = redis_client_or_skip()
+    shared_cache.flushdb()
     tmp_path = tmp_path_factory.mktemp("two-servers")
     env = _server_env(tmp_path, s3_server)
     _manage("migrate", "-v0", env=env)
     gate_code = re.search(r"^gate: (\w+)$", _manage("shell", "-c", SETUP.format(clerk=CLERK), env=env), re.M).group(1)
-    ports = (free_port(), free_port())
+    ports = (free_port(),)
+    while len(ports) < 2:
+        ports = tuple({*ports, free_port()})
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     servers, logs = [], []
     try:
@@ -233,7 +231,7 @@ def two_servers(s3_server, tmp_path_factory):
             server.wait(timeout=20)
         for log in logs:
             log.close()
-        redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+        shared_cache.flushdb()
 
 
 class _FormFields(HTMLParser):
