@@ -161,6 +161,33 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL only. DATABASE_POOL=1: each app server process keeps a pool of connections (psycopg_pool,
+# Django's "pool" option) instead of one persistent connection per thread; Django refuses a pool together
+# with CONN_MAX_AGE, so the pool replaces it. Size it so that app servers × workers × DATABASE_POOL_MAX_SIZE
+# stays below PostgreSQL's max_connections (100 by default).
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+# Server-side parameter binding lets psycopg prepare a query it has run DATABASE_PREPARE_THRESHOLD times
+# on a connection, so PostgreSQL plans it once per connection instead of on every request (the item page's
+# 15-table query plans in several milliseconds and runs in under one). Useful only where connections
+# live on (the pool, or CONN_MAX_AGE > 0). See README, PostgreSQL.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if DATABASE_POOL:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        _pg_options["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
+            # Seconds a request waits for a free connection before failing (the pool's own default is 30).
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        }
+    if DATABASE_PREPARED_STATEMENTS:
+        _pg_options["server_side_binding"] = True
+        _pg_options["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+elif DATABASE_POOL or DATABASE_PREPARED_STATEMENTS:
+    raise ImproperlyConfigured(
+        "DATABASE_POOL and DATABASE_PREPARED_STATEMENTS need PostgreSQL (DATABASE_URL=postgres://…)."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite as the demo and a small township use it: a scan must never be lost to an import.
     # WAL lets readers go on while a writer works; every write transaction takes the write lock
@@ -214,15 +241,63 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads in an S3-compatible object store (django-storages) when S3_BUCKET is set, so that every app
+# server sees every clerk's upload; else in MEDIA_ROOT on this machine. Objects are addressed by plain
+# public URLs (the bucket must allow anonymous reads: everything uploaded here is published to residents),
+# or by signed ones with S3_SIGNED_URLS=1 for a private bucket. Each object is stored with its content
+# type, and documents with "Content-Disposition: attachment" (portal/storage.py). See README, Production.
+S3_BUCKET = env_str("S3_BUCKET", "")
+if S3_BUCKET:
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "").rstrip("/")  # empty: Amazon S3 itself
+    S3_CUSTOM_DOMAIN = env_str("S3_CUSTOM_DOMAIN", "")  # e.g. media.bm.example.gov.cn (a CDN or the bucket's domain)
+    S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path")
+    if S3_ADDRESSING_STYLE not in {"path", "virtual"}:
+        raise ImproperlyConfigured(f"S3_ADDRESSING_STYLE={S3_ADDRESSING_STYLE!r}: use path or virtual.")
+    _s3_options = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": S3_ENDPOINT_URL or None,
+        "access_key": env_str("S3_ACCESS_KEY_ID"),
+        "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+        "region_name": env_str("S3_REGION", "") or None,
+        "custom_domain": S3_CUSTOM_DOMAIN or None,
+        "addressing_style": S3_ADDRESSING_STYLE,
+        "querystring_auth": env_bool("S3_SIGNED_URLS", False),
+        # Longer than a page is kept (PORTAL_PAGE_CACHE_SECONDS) plus the time a resident reads it.
+        "querystring_expire": env_int("S3_SIGNED_URL_SECONDS", 24 * 3600),
+        "signature_version": "s3v4",  # boto3 would sign addresses with the deprecated v2 for some endpoints
+        # Two clerks uploading 申请表.pdf get two objects, as on a disk, not one overwriting the other.
+        "file_overwrite": False,
+    }
+    _default_storage = {"BACKEND": "portal.object_storage.ObjectMediaStorage", "OPTIONS": _s3_options}
+    # Where the files are, for the Content-Security-Policy's img-src (portal/security.py); the file URLs
+    # themselves come from the storage.
+    if S3_CUSTOM_DOMAIN:
+        _media_default = f"https://{S3_CUSTOM_DOMAIN}/"
+    elif S3_ENDPOINT_URL:
+        _endpoint = urlsplit(S3_ENDPOINT_URL)
+        _media_default = (
+            f"{_endpoint.scheme}://{S3_BUCKET}.{_endpoint.netloc}/"
+            if S3_ADDRESSING_STYLE == "virtual"
+            else f"{S3_ENDPOINT_URL}/{S3_BUCKET}/"
+        )
+    else:
+        _media_default = f"https://{S3_BUCKET}.s3.amazonaws.com/"
+else:
+    # Re-encodes uploaded JPEG/PNG to a phone's size, without metadata (portal/storage.py).
+    _default_storage = {"BACKEND": "portal.storage.MediaStorage"}
+    _media_default = "/media/"
+
 # Uploads may be served from a separate host (MEDIA_URL=https://media.example.gov.cn/): a file
 # that slipped through would then run nowhere near the staff's sessions. See README, Production.
-MEDIA_URL = env_str("MEDIA_URL", "/media/")
+MEDIA_URL = env_str("MEDIA_URL", _media_default)
 if not MEDIA_URL.endswith("/"):
     raise ImproperlyConfigured(f"MEDIA_URL={MEDIA_URL!r} must end with a slash.")
+if S3_BUCKET and MEDIA_URL.startswith("/"):
+    # The pages' CSP would then refuse the store's images.
+    raise ImproperlyConfigured(f"MEDIA_URL={MEDIA_URL!r} with S3_BUCKET: leave MEDIA_URL unset, it follows the store.")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    # Re-encodes uploaded JPEG/PNG to a phone's size, without metadata (portal/storage.py).
-    "default": {"BACKEND": "portal.storage.MediaStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -251,15 +326,42 @@ SECURE_REDIRECT_EXEMPT = [r"^q/", r"^healthz$"]  # and a load balancer probes ov
 # A form sent without a valid token gets the Chinese error page (portal/errors.py), not Django's English one.
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 
-# One process's memory by default. CACHE_URL=redis://127.0.0.1:6379/1 (pip install redis) shares the
-# cache between gunicorn workers: rate limits, scan windows and cached pages then hold across them.
-CACHE_URL = env_str("CACHE_URL", "locmem://")
-if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-elif CACHE_URL == "locmem://":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+# Shared state. Without REDIS_URL everything stays on one machine: the cache is each process's memory
+# (nothing to install for the demo). REDIS_URL=redis://127.0.0.1:6379/1 puts the cache into Redis
+# through Django's own backend (the `redis` package), shared by every worker of every app server: the
+# public page cache, the heavy pages' cache and their data generation, django-ratelimit's counters
+# (feedback forms, status look-ups, print pages) and the scan-repeat windows. Login failures
+# (django-axes) are counted in the database, which the app servers share already.
+# CACHE_URL is the former name of the same setting, still read (redis://…, or locmem:// for the default).
+REDIS_URL = env_str("REDIS_URL", "")
+_cache_url = env_str("CACHE_URL", "")
+if _cache_url not in {"", "locmem://"} and not _cache_url.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"CACHE_URL={_cache_url!r}: use REDIS_URL=redis://host:port/db, or leave it unset.")
+if _cache_url.startswith(("redis://", "rediss://")):
+    if REDIS_URL and _cache_url != REDIS_URL:
+        raise ImproperlyConfigured("REDIS_URL and CACHE_URL (its former name) disagree: set REDIS_URL only.")
+    REDIS_URL = _cache_url
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r}: use redis://host:port/db (rediss:// for TLS).")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A stalled Redis must not hold a resident's request for long (redis-py waits forever by default).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
-    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db, or leave it unset.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+
+# Sessions (staff only; residents have none) live in the database by default, which every app server
+# shares. REDIS_SESSIONS=1 reads them from Redis and writes them through to the database (Django's
+# cached_db), so a logged-in page costs no session query and a Redis restart logs nobody out.
+if env_bool("REDIS_SESSIONS", False):
+    if not REDIS_URL:
+        raise ImproperlyConfigured("REDIS_SESSIONS=1 needs REDIS_URL.")
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGGING = {
     "version": 1,
@@ -292,7 +394,7 @@ PORTAL_HEAVY_CACHE_SECONDS = env_int("PORTAL_HEAVY_CACHE_SECONDS", 300)
 # django-ratelimit counts in the default cache. Its system check is not run (the app is not installed:
 # it has no models or templates) because it flags every cache but memcached and django-redis; with the
 # per-process default cache each gunicorn worker counts on its own, so a client gets at most
-# workers × rate. Set CACHE_URL to a Redis server to share counts, scan windows and pages.
+# workers × rate. Set REDIS_URL to share counts, scan windows and pages between workers and servers.
 RATELIMIT_USE_CACHE = "default"
 
 # A scan count means people (portal/scans.py): the same code opened again from the same client

@@ -7,6 +7,13 @@ reduced scale, which costs a fraction of a full decode), turned upright,
 bounded to ``PORTAL_IMAGE_MAX_SIDE`` pixels on its long side and written again
 without metadata. Validators (portal/validators.py) have already refused
 anything that is not a bounded JPEG or PNG.
+
+Two places to write to, chosen by settings: MEDIA_ROOT on this machine
+(:class:`MediaStorage`, one app server), or an S3-compatible object store
+(``portal.object_storage``, django-storages; several app servers). In the
+object store each file carries the headers the proxy sets for MEDIA_ROOT
+(README, Production): a content type from the fixed list, and ``attachment``
+for documents, so a browser saves a form instead of opening it as a page.
 """
 
 import io
@@ -39,12 +46,41 @@ def reencode_image(data, suffix, *, max_side=None):
     return out.getvalue()
 
 
-class MediaStorage(FileSystemStorage):
-    """The file system storage of MEDIA_ROOT, re-encoding every JPEG and PNG it is given."""
+def _suffix(name):
+    return name[name.rfind(".") :].lower() if "." in name else ""
+
+
+class ReencodingMixin:
+    """Re-encode every JPEG and PNG before the storage underneath writes it."""
 
     def _save(self, name, content):
-        suffix = name[name.rfind(".") :].lower() if "." in name else ""
+        suffix = _suffix(name)
         if suffix in IMAGE_FORMATS:
             content.seek(0)
             content = ContentFile(reencode_image(content.read(), suffix))
         return super()._save(name, content)
+
+
+class MediaStorage(ReencodingMixin, FileSystemStorage):
+    """The file system storage of MEDIA_ROOT, re-encoding every JPEG and PNG it is given."""
+
+
+def object_headers(name):
+    """Return the headers an uploaded file named ``name`` is stored with in the object store.
+
+    ``{"ContentType": …, "CacheControl": …}`` plus ``"ContentDisposition": "attachment"`` for anything
+    that is not a JPEG or PNG: the store answers with them on every download, as the proxy does for
+    MEDIA_ROOT. A name outside the fixed list (none passes the validators) is an octet stream.
+    """
+    from portal.security import INLINE_MEDIA, MEDIA_TYPES
+
+    suffix = _suffix(name)
+    headers = {
+        "ContentType": MEDIA_TYPES.get(suffix, "application/octet-stream"),
+        # A name is never reused for other bytes while it exists (file_overwrite off); a day bounds
+        # what a browser keeps after a clerk deletes a form and a later upload takes its name.
+        "CacheControl": "public, max-age=86400",
+    }
+    if suffix not in INLINE_MEDIA:
+        headers["ContentDisposition"] = "attachment"
+    return headers

@@ -1,7 +1,17 @@
-"""Shared fixtures: named personas, a small township, and Debian's Chromium for browser tests."""
+"""Shared fixtures: named personas, a small township, Debian's Chromium, Redis and a local S3 server.
 
+``pytest --redis-cache`` runs the chosen tests with the default cache in Redis
+(``PORTAL_TEST_REDIS_URL``, database 15 by default, flushed first) instead of
+each process's memory; CI runs the cache, rate-limit and freshness tests so.
+"""
+
+import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +24,157 @@ ARTEFACTS = Path(__file__).resolve().parent.parent / "test-results"
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # refuses to run there unless told this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+REDIS_TEST_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def in_ci():
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def service_missing(reason):
+    """Skip a test whose service (Redis, the S3 server) is missing here; in CI, where it must be there, fail."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--redis-cache",
+        action="store_true",
+        help=f"run the tests with the default cache in Redis ({REDIS_TEST_URL}, emptied first), as servers share it",
+    )
+
+
+def redis_client_or_skip():
+    """Return a client of the tests' Redis database; skip the test where Redis does not answer (fail in CI)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        service_missing(f"redis-server does not answer at {REDIS_TEST_URL}: {error}")
+    return client
+
+
+REDIS_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_TEST_URL},
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_cache_for_the_run(request):
+    """With ``--redis-cache``: every test of the run uses the Redis cache (its own database, emptied first)."""
+    if not request.config.getoption("--redis-cache"):
+        yield
+        return
+    from django.test import override_settings
+
+    client = redis_client_or_skip()
+    client.flushdb()
+    with override_settings(CACHES=REDIS_CACHES):
+        yield
+    client.flushdb()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, seconds=20, process=None):
+    """Wait until something listens on ``port``; OSError after ``seconds`` or when ``process`` has exited."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or (process is not None and process.poll() is not None):
+                raise
+            time.sleep(0.2)
+
+
+S3_BUCKET = "portal-test-media"
+S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key"}
+PUBLIC_READ_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{S3_BUCKET}/*",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A local S3-compatible server (moto) on a free port with an empty bucket; yields its endpoint URL."""
+    moto = Path(sys.executable).with_name("moto_server")
+    if not moto.exists():
+        service_missing("moto_server is not installed (pip install 'moto[server]')")
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    server = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, process=server)
+    except OSError:
+        server.kill()
+        service_missing(f"moto_server did not start on port {port} (see {log.name})")
+    endpoint = f"http://127.0.0.1:{port}"
+    client = s3_client(endpoint)
+    client.create_bucket(Bucket=S3_BUCKET)
+    # Anyone may read (README, Production): everything uploaded is published to residents.
+    client.put_bucket_policy(Bucket=S3_BUCKET, Policy=json.dumps(PUBLIC_READ_POLICY))
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+
+
+def s3_client(endpoint):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_KEYS["access_key"],
+        aws_secret_access_key=S3_KEYS["secret_key"],
+        region_name="us-east-1",
+    )
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """This test's uploads go to the local S3 server's bucket (as S3_BUCKET=… would set), emptied afterwards."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "portal.object_storage.ObjectMediaStorage",
+            "OPTIONS": {
+                "bucket_name": S3_BUCKET,
+                "endpoint_url": s3_server,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "querystring_auth": False,
+                "signature_version": "s3v4",
+                "file_overwrite": False,
+                **S3_KEYS,
+            },
+        },
+    }
+    settings.MEDIA_URL = f"{s3_server}/{S3_BUCKET}/"
+    client = s3_client(s3_server)
+    yield client
+    for entry in client.list_objects_v2(Bucket=S3_BUCKET).get("Contents", []):
+        client.delete_object(Bucket=S3_BUCKET, Key=entry["Key"])
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,5 +1,6 @@
 """Deployment settings: production mode passes Django's deploy check and runs under gunicorn."""
 
+import json
 import os
 import secrets
 import socket
@@ -50,12 +51,100 @@ def test_production_refuses_the_demo_secret(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEBUG", "maybe"), ("SECURE_HSTS_SECONDS", "a year"), ("PORTAL_BASE_URL", "bm.example.gov.cn/portal")],
+    [
+        ("DEBUG", "maybe"),
+        ("SECURE_HSTS_SECONDS", "a year"),
+        ("PORTAL_BASE_URL", "bm.example.gov.cn/portal"),
+        ("REDIS_URL", "memcached://127.0.0.1:11211"),
+        ("CACHE_URL", "memcached://127.0.0.1:11211"),
+        ("REDIS_SESSIONS", "1"),  # without REDIS_URL
+        ("DATABASE_POOL", "1"),  # on SQLite
+        ("DATABASE_PREPARED_STATEMENTS", "1"),  # on SQLite
+    ],
 )
 def test_a_bad_environment_value_fails_loudly(tmp_path, name, value):
     result = manage("check", env=production_env(tmp_path, **{name: value}))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+SHARED_STATE = {
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "REDIS_SESSIONS": "1",
+    "S3_BUCKET": "bm-media",
+    "S3_ENDPOINT_URL": "https://obs.cn-north-4.example.com",
+    "S3_ACCESS_KEY_ID": "key-id",
+    "S3_SECRET_ACCESS_KEY": "secret",
+    "S3_REGION": "cn-north-4",
+    "DATABASE_URL": "postgres://portal:secret@127.0.0.1:5432/portal",
+    "DATABASE_POOL": "1",
+    "DATABASE_PREPARED_STATEMENTS": "1",
+}
+SHOW_SETTINGS = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "cache": [settings.CACHES["default"]["BACKEND"], settings.CACHES["default"].get("LOCATION")],
+    "sessions": settings.SESSION_ENGINE,
+    "storage": settings.STORAGES["default"],
+    "media_url": settings.MEDIA_URL,
+    "db": [db["CONN_MAX_AGE"], db.get("OPTIONS", {})],
+}))
+"""
+
+
+def settings_in(tmp_path, **env):
+    result = manage("shell", "-c", SHOW_SETTINGS, env=production_env(tmp_path, **env))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_with_redis_object_storage_and_a_pool_passes_the_deploy_check(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path, **SHARED_STATE))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_shared_services_one_machine_keeps_everything(tmp_path):
+    found = settings_in(tmp_path)
+    assert found["cache"][0] == "django.core.cache.backends.locmem.LocMemCache"
+    assert found["sessions"] == "django.contrib.sessions.backends.db"
+    assert found["storage"] == {"BACKEND": "portal.storage.MediaStorage"}
+    assert found["media_url"] == "/media/"
+
+
+def test_the_shared_services_are_connected_by_their_settings(tmp_path):
+    found = settings_in(tmp_path, **SHARED_STATE)
+    assert found["cache"] == ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/1"]
+    assert found["sessions"] == "django.contrib.sessions.backends.cached_db"  # written through to the database
+    assert found["storage"]["BACKEND"] == "portal.object_storage.ObjectMediaStorage"
+    options = found["storage"]["OPTIONS"]
+    assert options["bucket_name"] == "bm-media" and options["endpoint_url"] == "https://obs.cn-north-4.example.com"
+    assert options["querystring_auth"] is False and options["file_overwrite"] is False
+    assert found["media_url"] == "https://obs.cn-north-4.example.com/bm-media/"  # the CSP's img-src
+    conn_max_age, db_options = found["db"]
+    assert conn_max_age == 0  # Django refuses a pool with persistent connections
+    assert db_options["pool"] == {"min_size": 2, "max_size": 4, "timeout": 10}
+    assert db_options["server_side_binding"] is True and db_options["prepare_threshold"] == 5
+
+
+def test_the_former_cache_url_still_works_and_a_custom_domain_serves_the_uploads(tmp_path):
+    found = settings_in(
+        tmp_path,
+        CACHE_URL="redis://127.0.0.1:6379/2",
+        S3_BUCKET="bm-media",
+        S3_ACCESS_KEY_ID="key-id",
+        S3_SECRET_ACCESS_KEY="secret",
+        S3_CUSTOM_DOMAIN="media.bm.example.gov.cn",
+    )
+    assert found["cache"][1] == "redis://127.0.0.1:6379/2"
+    assert found["media_url"] == "https://media.bm.example.gov.cn/"
+
+
+def test_the_object_store_refuses_a_media_url_on_the_portals_own_host(tmp_path):
+    env = {k: v for k, v in SHARED_STATE.items() if k.startswith("S3_")}
+    result = manage("check", env=production_env(tmp_path, MEDIA_URL="/media/", **env))
+    assert result.returncode != 0 and "MEDIA_URL" in result.stderr
 
 
 def test_the_forwarded_scheme_from_the_tls_proxy_is_trusted(settings):
