@@ -82,7 +82,7 @@ def _decorate(township, results):
 
 @require_safe
 @counting_misses
-@public_page(reads=("q", "category", "event"))
+@public_page(reads=("q", "category", "event"), served_early=False)  # counting_misses sees every request
 def search(request, township):
     """Find what a resident means in their own words; when nothing fits, offer close names, topics and a phone."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)
