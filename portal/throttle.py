@@ -36,6 +36,8 @@ from portal.freshness import stamp
 HEAVY_PATH = re.compile(r"^/(t/[^/]+/print/|print/q/|q/[0-9A-Za-z]+\.(png|svg)$)")
 # The only query parameters the heavy views read; anything else must not make a new cache entry.
 KEPT_PARAMETERS = ("size", "download", "large")
+
+
 def _client_key(group, request):
     return client_ip(request) or "unknown"
 
