@@ -28,6 +28,7 @@ machine). It moves at once and again when the transaction commits, so no
 request can note the new stamp against versions read before the commit.
 """
 
+import logging
 import os
 
 from django.apps import apps
@@ -126,6 +127,7 @@ def bump(owners, when=None):
         transaction.on_commit(stamp_move)
 
 
+logger = logging.getLogger(__name__)
 STAMP_KEY = "portal:content-stamp"
 STAMP_FILE = "content-stamp"
 
@@ -141,7 +143,7 @@ def _stamp_read():
     try:
         with open(settings.VAR_DIR / STAMP_FILE, encoding="ascii") as file:
             return file.read() or None
-    except FileNotFoundError:
+    except OSError:  # not there yet, or VAR_DIR is not a folder
         return None
 
 
@@ -153,7 +155,13 @@ def stamp():
     """
     value = _stamp_read()
     if value is None:
-        stamp_move()
+        try:
+            stamp_move()
+        except OSError:
+            # No stamp can be kept (VAR_DIR not writable): a value never seen before makes every cached
+            # page check its versions (one query), as correct as ever, only slower.
+            logger.warning("Cannot keep the change stamp in %s: cached pages cost a query.", settings.VAR_DIR)
+            return os.urandom(8).hex()
         value = _stamp_read()
     return value
 

@@ -470,3 +470,19 @@ def test_a_scheduled_publication_shows_on_the_cached_home_on_its_date(client, sc
     real_now = timezone.now
     monkeypatch.setattr(timezone, "now", lambda: real_now() + datetime.timedelta(days=1))
     assertContains(client.get(url), "明天发布的事项")  # nothing was written: the date alone
+
+
+def test_without_a_stamp_file_every_hit_checks_the_versions(client, scene, settings, tmp_path):
+    # VAR_DIR unusable: no stamp can be shared, so no copy is trusted without a look at the versions.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("")
+    settings.VAR_DIR = not_a_folder
+    url = scene.homestead.get_absolute_url()
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200 and again["ETag"] == first["ETag"]
+    assert len(queries) == 1  # the versions: the rendered page still comes from the cache
