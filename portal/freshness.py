@@ -28,6 +28,7 @@ machine). It moves at once and again when the transaction commits, so no
 request can note the new stamp against versions read before the commit.
 """
 
+import functools
 import logging
 import os
 
@@ -147,6 +148,11 @@ def _stamp_read():
         return None
 
 
+@functools.cache
+def _warn_no_stamp(folder):
+    logger.warning("Cannot keep the change stamp in %s: every cached page costs a query.", folder)
+
+
 def stamp():
     """Return the change stamp (a short str): it differs from any earlier value once a version was bumped.
 
@@ -160,7 +166,7 @@ def stamp():
         except OSError:
             # No stamp can be kept (VAR_DIR not writable): a value never seen before makes every cached
             # page check its versions (one query), as correct as ever, only slower.
-            logger.warning("Cannot keep the change stamp in %s: cached pages cost a query.", settings.VAR_DIR)
+            _warn_no_stamp(str(settings.VAR_DIR))
             return os.urandom(8).hex()
         value = _stamp_read()
     return value
