@@ -16,11 +16,29 @@ a township row also bumps its county (it is listed on county-wide pages and the
 directory); shared reference rows (laws, categories, life events) and rows
 nobody owns bump every county, which every page reads. Only the models in
 ``UNSEEN`` (and history tables) are left out: residents never see them.
+
+Every bump also moves the **change stamp** (``stamp()``, ``stamp_move()``): a
+random token that says "some version may have changed", readable without a
+query. A cached page notes the stamp it was checked against; while the stamp
+has not moved, the page is served without reading the versions at all. The
+stamp lives where every process serving pages sees it: in the cache when the
+cache is shared (``CACHE_URL``: Redis), else in a file in ``VAR_DIR`` (the
+per-process default cache: gunicorn workers and management commands on one
+machine). It moves at once and again when the transaction commits, so no
+request can note the new stamp against versions read before the commit.
 """
 
+import functools
+import logging
+import os
+
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
-from django.db import models
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import models, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
@@ -97,12 +115,77 @@ def bump(owners, when=None):
     change = {"content_version": F("content_version") + 1, "content_changed_at": when or timezone.now()}
     if owners is EVERYTHING:
         models.QuerySet.update(County.objects.all(), **change)
+    else:
+        townships, counties = owners
+        if townships:
+            models.QuerySet.update(Township.objects.filter(pk__in=townships), **change)
+        if counties:
+            models.QuerySet.update(County.objects.filter(pk__in=counties), **change)
+    stamp_move()
+    if transaction.get_connection().in_atomic_block:
+        # Until the commit, other requests read the old versions and might note them against the
+        # stamp just moved: moving it again after the commit makes them look once more.
+        transaction.on_commit(stamp_move)
+
+
+logger = logging.getLogger(__name__)
+STAMP_KEY = "portal:content-stamp"
+STAMP_FILE = "content-stamp"
+
+
+def _stamp_in_cache():
+    """Whether the stamp lives in the cache: only a cache every process shares can hold it."""
+    return not isinstance(caches["default"], (LocMemCache, DummyCache))
+
+
+def _stamp_read():
+    if _stamp_in_cache():
+        return caches["default"].get(STAMP_KEY)
+    try:
+        with open(settings.VAR_DIR / STAMP_FILE, encoding="ascii") as file:
+            return file.read() or None
+    except OSError:  # not there yet, or VAR_DIR is not a folder
+        return None
+
+
+@functools.cache
+def _warn_no_stamp(folder):
+    logger.warning("Cannot keep the change stamp in %s: every cached page costs a query.", folder)
+
+
+def stamp():
+    """Return the change stamp (a short str): it differs from any earlier value once a version was bumped.
+
+    Costs a cache read with a shared cache, else the read of a 16-byte file; never a query. A lost
+    stamp (a flushed cache, a removed file) is replaced by a new one, never by a value seen before.
+    """
+    value = _stamp_read()
+    if value is None:
+        try:
+            stamp_move()
+        except OSError:
+            # No stamp can be kept (VAR_DIR not writable): a value never seen before makes every cached
+            # page check its versions (one query), as correct as ever, only slower.
+            _warn_no_stamp(str(settings.VAR_DIR))
+            return os.urandom(8).hex()
+        value = _stamp_read()
+    return value
+
+
+def stamp_move():
+    """Move the change stamp to a new random value, seen at once by every process serving pages.
+
+    The file is replaced, never rewritten in place, so a reader gets the old token or the new one.
+    Raises OSError when ``VAR_DIR`` is not writable: a save must not leave cached pages believed fresh.
+    """
+    token = os.urandom(8).hex()
+    if _stamp_in_cache():
+        caches["default"].set(STAMP_KEY, token, timeout=None)
         return
-    townships, counties = owners
-    if townships:
-        models.QuerySet.update(Township.objects.filter(pk__in=townships), **change)
-    if counties:
-        models.QuerySet.update(County.objects.filter(pk__in=counties), **change)
+    path = settings.VAR_DIR / STAMP_FILE
+    temporary = path.with_name(f"{STAMP_FILE}.{token}.tmp")
+    temporary.write_text(token, encoding="ascii")
+    os.replace(temporary, path)
 
 
 class FreshQuerySet(models.QuerySet):

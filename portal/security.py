@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
 
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
@@ -134,6 +136,22 @@ MEDIA_TYPES = {
 }
 INLINE_MEDIA = {".jpg", ".jpeg", ".png"}
 
+# What a view's django-csp decorators leave on a response: then the policy is built for it.
+_PER_RESPONSE_ATTRIBUTES = (
+    "_csp_exempt",
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt_ro",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+# The built header of each fixed policy ("admin", "print", "public"), filled on first use and
+# emptied when a setting changes (tests move MEDIA_URL to another host).
+_FIXED_POLICIES = {}
+setting_changed.connect(lambda **kwargs: _FIXED_POLICIES.clear(), weak=False, dispatch_uid="fixed-csp-policies")
+
 
 class SecurityHeadersMiddleware(CSPMiddleware):
     """django-csp's middleware choosing the admin's or the public policy by path, plus the other headers."""
@@ -148,9 +166,40 @@ class SecurityHeadersMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         if self._is_media(request):
             self._protect_media(request, response)
-        response = super().process_response(request, response)
+        kind = self._fixed_policy_kind(request, response)
+        if kind is None:
+            response = super().process_response(request, response)
+        elif "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self._fixed_policy(kind)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+    @staticmethod
+    def _fixed_policy_kind(request, response):
+        """Which of the three fixed policies a response gets, or None when django-csp must build it.
+
+        django-csp builds the header afresh on every response (a deep copy of the policy and a join),
+        about a third of the cost of serving a static file or a cached page here. Nothing varies per
+        request unless a view decorated it (``@csp_update`` and the like), used a nonce, or settings
+        declare a report-only policy: those go the long way.
+        """
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _PER_RESPONSE_ATTRIBUTES)
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or getattr(settings, "CONTENT_SECURITY_POLICY", None)
+            or (settings.DEBUG and response.status_code in (404, 500))
+        ):
+            return None
+        path = request.path_info
+        return "admin" if path.startswith("/admin/") else "print" if PRINT_PATH.match(path) else "public"
+
+    def _fixed_policy(self, kind):
+        policy = _FIXED_POLICIES.get(kind)
+        if policy is None:
+            config = admin_policy() if kind == "admin" else public_policy("/print/" if kind == "print" else "/")
+            policy = _FIXED_POLICIES[kind] = build_policy(config=config)
+        return policy
 
     @staticmethod
     def _is_media(request):

@@ -117,6 +117,9 @@ MIDDLEWARE = [
     # before sessions, CSRF and authentication run (portal/throttle.py); the rest further down.
     "portal.throttle.EarlyHeavyPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A cached public page for a visitor without a session, answered here with no query while nothing
+    # was written since its versions were checked (portal/caching.py); the rest further down.
+    "portal.caching.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -382,9 +385,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Items and lists older than this many days are flagged as stale for clerks.
 PORTAL_STALE_AFTER_DAYS = env_int("PORTAL_STALE_AFTER_DAYS", 90)
 
-# How long the server keeps a rendered public page. Each hit still checks, in one
-# query, that nothing the page shows has changed, so a clerk's save shows at once;
-# 0 turns the page cache off.
+# How long the server keeps a rendered public page. A hit costs no query while nothing was
+# written; after any write, one query checks whether the page's township or county changed,
+# so a clerk's save shows at once (portal/caching.py, portal/freshness.py); 0 turns it off.
 PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 600)
 
 # The heavy anonymous pages (print sheets, code images; portal/throttle.py): requests per client

@@ -9,11 +9,10 @@ these addresses only:
   times (default 30 a minute); past that it gets the Chinese 429 page at the
   cost of two cache operations (django-ratelimit, on the configured cache);
 * a rendered answer is kept for ``PORTAL_HEAVY_CACHE_SECONDS`` under a key made
-  of the path, the query parameters the views read, and a *generation* that
-  every save or delete of a portal, staff or services row moves on; so a
-  clerk's change shows on the next request served by the same process (other
-  processes of a per-process cache catch up within the cache time; a shared
-  cache such as Redis makes it immediate).
+  of the path, the query parameters the views read, and the change stamp of
+  ``portal.freshness``, which every write residents could see moves (bulk
+  writes included), in every process: so a clerk's change shows on the next
+  request, whichever worker serves it.
 
 Logged-in staff are neither limited nor served from this cache: they print
 what they have just changed.
@@ -22,48 +21,21 @@ A middleware and not a decorator on each view, so that the views (and their
 URL modules, owned elsewhere) stay as they are.
 """
 
-import contextlib
 import hashlib
 import re
-import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django_ratelimit.core import is_ratelimited
 
 from portal.caching import CODE_VERSION
 from portal.clients import client_ip
+from portal.freshness import stamp
 
 HEAVY_PATH = re.compile(r"^/(t/[^/]+/print/|print/q/|q/[0-9A-Za-z]+\.(png|svg)$)")
 # The only query parameters the heavy views read; anything else must not make a new cache entry.
 KEPT_PARAMETERS = ("size", "download", "large")
-GENERATION_KEY = "heavy-pages:generation"
-TRACKED_APPS = {"portal", "staff", "services"}
-UNTRACKED_MODELS = {"qrscanday"}  # scan counts are no part of any heavy page
-
-
-def generation():
-    """Return the current data generation (a fresh one after a cache flush or restart)."""
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        value = time.time_ns()
-        cache.add(GENERATION_KEY, value, timeout=None)
-        value = cache.get(GENERATION_KEY, value)
-    return value
-
-
-def _data_changed(sender, **kwargs):
-    meta = sender._meta
-    if meta.app_label in TRACKED_APPS and meta.model_name not in UNTRACKED_MODELS:
-        # Not set yet: the next read starts a generation of its own.
-        with contextlib.suppress(ValueError):
-            cache.incr(GENERATION_KEY)
-
-
-post_save.connect(_data_changed, dispatch_uid="heavy-pages-generation-save")
-post_delete.connect(_data_changed, dispatch_uid="heavy-pages-generation-delete")
 
 
 def _client_key(group, request):
@@ -71,9 +43,9 @@ def _client_key(group, request):
 
 
 def cache_key(request):
-    """The cache key of a heavy answer: code version, data generation, path and the parameters read."""
+    """The cache key of a heavy answer: code version, change stamp, path and the parameters read."""
     kept = tuple((name, request.GET.get(name)) for name in KEPT_PARAMETERS if name in request.GET)
-    material = repr((CODE_VERSION, generation(), request.method, request.path, kept))
+    material = repr((CODE_VERSION, stamp(), request.method, request.path, kept))
     return "heavy-page:" + hashlib.sha256(material.encode()).hexdigest()
 
 

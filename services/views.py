@@ -154,7 +154,7 @@ def _whom_to_ask(item):
 
 
 @require_safe
-@public_page(daily=True)  # the due date next to 承诺N个工作日 is counted from today
+@public_page()  # dated like every page: the due date next to 承诺N个工作日 is counted from today
 def service_item(request, township, pk):
     """The one-time notice (一次性告知) of an item; withdrawn and merged items still answer here."""
     # A draft has no public page yet; a scheduled withdrawal reads as withdrawn from its date (as_of).

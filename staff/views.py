@@ -56,7 +56,7 @@ def liaison_table(request, township):
 
 
 @require_safe
-@public_page(daily=True)  # who is away changes with the date, not only with a clerk's save
+@public_page()  # dated like every page: who is away changes with the date, not only with a save
 def whereabouts(request, township):
     """去向牌: who is in today and who is away, why and until when."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)
