@@ -124,6 +124,11 @@ class TrackedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     audit_fieldset = (_("记录"), {"classes": ["collapse"], "fields": AUDIT_FIELDS})
     paginator = EstimatedCountPaginator
+    #: The township column reached through a relation (``"item__township_id"``), sorted by first for an
+    #: account that sees one county or township, when the list's own order starts with a column of its
+    #: own table (``item_id``). A reviewer's rows are then found from the county's townships and sorted;
+    #: led by ``item_id``, the planner walked every material of the province to find the last county's.
+    township_order = None
     #: ``{date field: user field}``, e.g. ``{"last_checked_on": "last_checked_by"}``: whoever
     #: changes the date on the form is recorded, read-only, as the one who checked.
     checked_by = {}
@@ -139,6 +144,12 @@ class TrackedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             obj.pk,
             format_html(gettext("Select this object for an action - {}"), str(obj)),
         )
+
+    def get_ordering(self, request):
+        ordering = super().get_ordering(request)
+        if self.township_order and not scoping.scope_of(request.user).is_all:
+            return (self.township_order, *ordering)
+        return ordering
 
     def lookup_allowed(self, lookup, value, request):
         # A parameter a list filter of ours reads (``item__township__id__exact``, see township_filters) is that

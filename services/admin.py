@@ -126,7 +126,9 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     autocomplete_fields = ("department", "merged_into", "successor", "legal_bases", "life_events")
     checked_by = {"last_checked_on": "last_checked_by"}
     # Indexed (item_township_order_code): the page is read from the index, not sorted from every item.
-    ordering = ("township", "order", "code")
+    # township_id, not township: a relation's name orders by the township's own ordering (county and
+    # township names, through two joins).
+    ordering = ("township_id", "order", "code")
     show_full_result_count = False  # a second count of every item in the province, for a "共 N 条" nobody reads
     inlines = (MaterialInline, StepInline)
     fieldsets = (
@@ -258,7 +260,8 @@ class MaterialAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_select_related = ("item", "item__township")
     search_fields = ("name", "source_note", "condition_note", "item__name", "=item__code")
     autocomplete_fields = ("item",)
-    ordering = ("item", "order", "id")  # indexed (material_item_order)
+    ordering = ("item_id", "order", "id")  # indexed (material_item_order)
+    township_order = "item__township_id"
     show_full_result_count = False
     fieldsets = (
         (_("基本信息"), {"fields": ("item", "order", "name")}),

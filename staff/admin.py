@@ -144,7 +144,7 @@ class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_filter = (*township_filters(), "active", "whereabouts", "mobile_public")
     list_select_related = ("township",)
     search_fields = ("name", "job_title", "office_phone", "mobile")
-    ordering = ("township", "name")  # the index of staff_name_unique_in_township
+    ordering = ("township_id", "name")  # the index of staff_name_unique_in_township
     show_full_result_count = False
     inlines = (HoldingInline,)
     checked_by = {"phone_checked_on": "phone_checked_by"}
@@ -226,7 +226,7 @@ class PostAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_filter = (*township_filters(), BackupFilter)
     list_select_related = ("township", "office")
     search_fields = ("title", "duties", "phone", "holders__staff__name", "office__name")
-    ordering = ("township", "order", "title")  # indexed (post_township_order)
+    ordering = ("township_id", "order", "title")  # indexed (post_township_order)
     show_full_result_count = False
     inlines = (PostHolderInline, LiaisonInline)
     fieldsets = (
@@ -291,7 +291,8 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "county_contact_phone",
     )
     autocomplete_fields = ("post", "department", "section")
-    ordering = ("post", "department")  # the index of liaison_once_per_post_and_department
+    ordering = ("post_id", "department_id")  # the index of liaison_once_per_post_and_department
+    township_order = "post__township_id"
     show_full_result_count = False
     # The county confirmation is given by a reviewer on the oversight page, never typed in here.
     readonly_fields = ("confirmed_on", "confirmed_by", "confirmed_contact")

@@ -211,6 +211,10 @@ def test_a_lists_default_order_is_read_from_an_index(rf, superuser, model):
     for name in ordering:
         assert "__" not in name, f"{model._meta.label} is ordered through a join: {name}"
         field = model._meta.pk if name.lstrip("-") == "pk" else model._meta.get_field(name.lstrip("-"))
+        # By a relation's name Django orders by the related model's own ordering, through joins.
+        assert not field.is_relation or name.lstrip("-") == field.attname, (
+            f"{model._meta.label}: order by {field.attname}"
+        )
         columns.append(field.column)
 
     indexes = _index_column_lists(model._meta.db_table)
