@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import LastCheckedFilter, TrackedAdmin
+from portal.admin_base import LastCheckedFilter, TrackedAdmin, township_filters
 from portal.models import County, Township, UserScope, Village
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.villages import VillageResource
@@ -51,7 +51,7 @@ class TownshipAdmin(TrackedAdmin):
 class VillageAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [VillageResource]  # 导入、导出、导入模板 (spreadsheets.admin)
     list_display = ("name", "township", "kind", "agent_name", "agent_phone", "service_room", "order", "last_checked_on")
-    list_filter = ("township", "kind", LastCheckedFilter)
+    list_filter = (*township_filters(), "kind", LastCheckedFilter)
     list_select_related = ("township",)
     search_fields = ("name", "agent_name", "agent_phone", "service_room")
     ordering = ("township__name", "order", "name")

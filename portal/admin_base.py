@@ -14,17 +14,21 @@ import functools
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminURLFieldWidget, AutocompleteMixin
-from django.db import models
+from django.core.paginator import Paginator
+from django.db import connections, models
 from django.db.models import Q
 from django.forms import ModelChoiceField, ModelMultipleChoiceField, Select
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal import codes
+from portal import codes, scoping
 from portal.admin_scoping import ScopedAdminMixin, ScopedInlineMixin
 from portal.history import stamp_user
 
@@ -83,6 +87,35 @@ class ScopedInlineFormSet(BaseInlineFormSet):
             field.choices = cache[name]
 
 
+class EstimatedCountPaginator(Paginator):
+    """A changelist paginator that reads the size of a whole big table from PostgreSQL's statistics.
+
+    Counting 760,000 materials to print "共 N 条" above an unfiltered list took longer than the page it
+    heads. On PostgreSQL, a list with no condition (a superuser's, unfiltered, unsearched) of a table
+    the statistics put at ``ESTIMATE_FROM`` rows or more shows the planner's estimate (as fresh as the
+    last ANALYZE, which autovacuum runs as a table grows); any filtered list, any smaller table, and
+    every other database count exactly. One query either way.
+    """
+
+    ESTIMATE_FROM = 100_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        connection = connections[queryset.db] if query is not None else None
+        if connection is None or connection.vendor != "postgresql" or query.where or query.distinct:
+            return super().count
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT CASE WHEN reltuples >= %s THEN reltuples::bigint "
+                f"ELSE (SELECT COUNT(*) FROM {table}) END FROM pg_class WHERE oid = %s::regclass",
+                [self.ESTIMATE_FROM, table],
+            )
+            return cursor.fetchone()[0]
+
+
 class TrackedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Admin for a ``TrackedModel``: the audit fields read-only in a folded “记录” section,
     ``created_by``/``updated_by`` taken from the signed-in user (for inline rows too),
@@ -90,11 +123,39 @@ class TrackedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """
 
     audit_fieldset = (_("记录"), {"classes": ["collapse"], "fields": AUDIT_FIELDS})
+    paginator = EstimatedCountPaginator
+    #: The township column reached through a relation (``"item__township_id"``), sorted by first for an
+    #: account that sees one county or township, when the list's own order starts with a column of its
+    #: own table (``item_id``). A reviewer's rows are then found from the county's townships and sorted;
+    #: led by ``item_id``, the planner walked every material of the province to find the last county's.
+    township_order = None
     #: ``{date field: user field}``, e.g. ``{"last_checked_on": "last_checked_by"}``: whoever
     #: changes the date on the form is recorded, read-only, as the one who checked.
     checked_by = {}
     # Government sites are served over HTTPS: a typed "www.example.gov.cn" becomes an https:// link.
     formfield_overrides = {models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"}}
+
+    def action_checkbox(self, obj):
+        # Django renders this box through the form widget templates: 0.8 ms a row, the slowest column of a
+        # 100-row list. The same markup, written out.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
+
+    def get_ordering(self, request):
+        ordering = super().get_ordering(request)
+        if self.township_order and not scoping.scope_of(request.user).is_all:
+            return (self.township_order, *ordering)
+        return ordering
+
+    def lookup_allowed(self, lookup, value, request):
+        # A parameter a list filter of ours reads (``item__township__id__exact``, see township_filters) is that
+        # filter's to check: Django asks before the filter takes it and refuses a path through two relations.
+        claimed = {getattr(entry, "parameter_name", None) for entry in self.get_list_filter(request)}
+        return lookup in claimed or super().lookup_allowed(lookup, value, request)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -206,3 +267,64 @@ class LastCheckedFilter(admin.SimpleListFilter):
         if self.value() == "never":
             return queryset.filter(last_checked_on__isnull=True)
         return queryset
+
+
+def township_filters(path="township"):
+    """Return the list filters 县（区） and 乡镇 for rows that reach their township through ``path``.
+
+    A province has a thousand townships: a sidebar of a thousand links helps
+    nobody and costs a query of them all. A superuser picks a county first and
+    then sees its townships (a dozen or so); a county reviewer sees the
+    townships of the county; a clerk, who sees one township, no filter at all.
+    The parameters are those of Django's own related-field filter
+    (``township__id__exact``, ``township__county__id__exact``), so links built
+    elsewhere (the supervision page, the board) keep working. Both narrow the
+    query itself, so the planner can read a ``(township, …)`` index.
+    """
+    county_parameter = f"{path}__county__id__exact"
+    township_parameter = f"{path}__id__exact"
+
+    def _id(value):
+        return int(value) if value and str(value).isdigit() else None
+
+    class CountyFilter(admin.SimpleListFilter):
+        title = _("县（区）")
+        parameter_name = county_parameter
+
+        def lookups(self, request, model_admin):
+            if not scoping.scope_of(request.user).is_all:
+                return []  # a reviewer's county, and a clerk's, is the only one in sight
+            from portal.models import County
+
+            return [(str(pk), name) for pk, name in County.objects.order_by("name").values_list("pk", "name")]
+
+        def queryset(self, request, queryset):
+            if self.value() is None:
+                return queryset
+            return queryset.filter(**{f"{path}__county_id": _id(self.value())})
+
+    class TownshipFilter(admin.SimpleListFilter):
+        title = _("乡镇（街道）")
+        parameter_name = township_parameter
+
+        def lookups(self, request, model_admin):
+            scope = scoping.scope_of(request.user)
+            if scope.is_clerk or scope.kind == scoping.NONE:
+                return []
+            townships = scoping.townships_for(request.user, scoping.VIEW)
+            if scope.is_all:
+                county, township = _id(request.GET.get(county_parameter)), _id(self.value())
+                if county is not None:
+                    townships = townships.filter(county_id=county)
+                elif township is not None:  # a link naming only the township: its county's townships
+                    townships = townships.filter(county__townships=township)
+                else:
+                    return []  # pick a county first
+            return [(str(pk), name) for pk, name in townships.order_by("name").values_list("pk", "name")]
+
+        def queryset(self, request, queryset):
+            if self.value() is None:
+                return queryset
+            return queryset.filter(**{f"{path}__id": _id(self.value())})
+
+    return CountyFilter, TownshipFilter

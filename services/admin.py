@@ -1,15 +1,17 @@
 """Admin for service items and their guides, legal bases, responsibility lists and certificate rules."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline
+from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline, township_filters
 from services import board_views
 from services.models import (
     Category,
@@ -108,7 +110,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     list_display_links = ("code", "name")
     actions = ("publish_selected",)
     list_filter = (
-        "township",
+        *township_filters(),
         "status",
         "handling",
         "item_type",
@@ -118,11 +120,16 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         LastCheckedFilter,
     )
     list_select_related = ("township", "office", "window")
-    search_fields = ("code", "name", "keywords", "summary", "base_code", "implementation_code")
+    # Codes match whole (DL-001 is not DL-0010); names, sayings and summaries match any part.
+    search_fields = ("=code", "name", "keywords", "summary", "=base_code", "=implementation_code")
     # Select2's search box is translated; the two-list widget's instructions are still English in Django 5.2.
     autocomplete_fields = ("department", "merged_into", "successor", "legal_bases", "life_events")
     checked_by = {"last_checked_on": "last_checked_by"}
-    ordering = ("township__name", "order", "code")
+    # Indexed (item_township_order_code): the page is read from the index, not sorted from every item.
+    # township_id, not township: a relation's name orders by the township's own ordering (county and
+    # township names, through two joins).
+    ordering = ("township_id", "order", "code")
+    show_full_result_count = False  # a second count of every item in the province, for a "共 N 条" nobody reads
     inlines = (MaterialInline, StepInline)
     fieldsets = (
         (
@@ -215,6 +222,18 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
             item.save()
             self.message_user(request, held_back_message(item, missing), messages.WARNING)
 
+    # What a clerk types to find an item by its number: letters, digits and dashes, at least one digit, no Chinese.
+    CODE_TYPED = re.compile(r"[0-9A-Za-z][0-9A-Za-z._/-]*[0-9][0-9A-Za-z._/-]*|[0-9]")
+
+    def get_search_results(self, request, queryset, search_term):
+        # A code is looked up whole in the three code columns only, through their indexes: with the
+        # name's "contains" OR-ed in, finding DL-005 read every item of the province.
+        term = search_term.strip()
+        if self.CODE_TYPED.fullmatch(term):
+            codes = Q(code__iexact=term) | Q(base_code__iexact=term) | Q(implementation_code__iexact=term)
+            return queryset.filter(codes), False
+        return super().get_search_results(request, queryset, search_term)
+
     def choice_filters(self, request, obj):
         township = {"township_id": obj.township_id}
         return {
@@ -232,11 +251,13 @@ class MaterialAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 
     resource_classes = [MaterialResource]
     list_display = ("name", "item", "township", "form", "copies", "necessity", "source", "source_note")
-    list_filter = ("item__township", "necessity", "form", "source", "medium")
+    list_filter = (*township_filters("item__township"), "necessity", "form", "source", "medium")
     list_select_related = ("item", "item__township")
-    search_fields = ("name", "source_note", "condition_note", "item__name", "item__code")
+    search_fields = ("name", "source_note", "condition_note", "item__name", "=item__code")
     autocomplete_fields = ("item",)
-    ordering = ("item__township__name", "item__code", "order")
+    ordering = ("item_id", "order", "id")  # indexed (material_item_order)
+    township_order = "item__township_id"
+    show_full_result_count = False
     fieldsets = (
         (_("基本信息"), {"fields": ("item", "order", "name")}),
         (_("原件/复印件和载体"), {"fields": ("form", "copies", "medium", "paper_size")}),
@@ -254,9 +275,9 @@ class MaterialAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 class StepAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [StepResource]
     list_display = ("__str__", "item", "actor", "place", "duration")
-    list_filter = ("item__township",)
+    list_filter = township_filters("item__township")
     list_select_related = ("item",)
-    search_fields = ("title", "description", "actor", "item__name", "item__code")
+    search_fields = ("title", "description", "actor", "item__name", "=item__code")
     autocomplete_fields = ("item",)
     ordering = ("item__code", "order")
     fieldsets = ((_("基本信息"), {"fields": ("item", "order", "title", "description", "actor", "place", "duration")}),)
@@ -319,7 +340,7 @@ class ResponsibilityEntryInline(TrackedTabularInline):
 class ResponsibilityListAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [ResponsibilityListResource, ResponsibilityEntryResource]
     list_display = ("title", "kind", "township", "village", "version", "published_on", "entry_count", "last_checked_on")
-    list_filter = ("township", "kind", LastCheckedFilter)
+    list_filter = (*township_filters(), "kind", LastCheckedFilter)
     list_select_related = ("township", "village")
     search_fields = ("title", "version", "introduction", "village__name")
     ordering = ("township__name", "village__order", "kind", "-published_on")
@@ -357,7 +378,7 @@ class ResponsibilityEntryAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "responsible_person",
     )
     list_display_links = ("number", "name")
-    list_filter = ("responsibility_list__township", "responsibility_list__kind")
+    list_filter = (*township_filters("responsibility_list__township"), "responsibility_list__kind")
     list_select_related = ("responsibility_list", "responsible_office", "responsible_department")
     search_fields = ("name", "power_type", "basis_text", "duties", "responsible_person", "accountability")
     autocomplete_fields = ("responsibility_list", "legal_bases")

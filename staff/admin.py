@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline
+from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline, township_filters
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
 from staff import oversight_views, whereabouts_views
@@ -47,7 +47,7 @@ class OfficeAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     checked_by = {"last_checked_on": "last_checked_by"}
     resource_classes = [OfficeResource]  # 导入、导出、导入模板 (spreadsheets.admin)
     list_display = ("name", "kind", "township", "floor_label", "room", "phone", "order")
-    list_filter = ("township", "kind")
+    list_filter = (*township_filters(), "kind")
     list_select_related = ("township",)
     search_fields = ("name", "room", "phone", "responsibilities")
     ordering = ("township__name", "order", "name")
@@ -85,7 +85,7 @@ class WindowAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     form = WindowAdminForm
     list_display = ("number", "name", "kind", "township", "office", "primary_staff", "backup_staff", "department_count")
     list_display_links = ("number", "name")
-    list_filter = ("township", "kind")
+    list_filter = (*township_filters(), "kind")
     list_select_related = ("township", "office", "primary_staff", "backup_staff")
     search_fields = ("name", "handles", "departments__name", "departments__short_name")
     # Select2's search box is translated; the two-list widget's instructions are still English in Django 5.2.
@@ -140,10 +140,11 @@ class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "active",
         "phone_checked_on",
     )
-    list_filter = ("township", "active", "mobile_public")
+    list_filter = (*township_filters(), "active", "mobile_public")
     list_select_related = ("township",)
     search_fields = ("name", "job_title", "office_phone", "mobile")
-    ordering = ("township__name", "name")
+    ordering = ("township_id", "name")  # the index of staff_name_unique_in_township
+    show_full_result_count = False
     inlines = (HoldingInline,)
     checked_by = {"phone_checked_on": "phone_checked_by"}
     fieldsets = (
@@ -220,10 +221,11 @@ class BackupFilter(admin.SimpleListFilter):
 class PostAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [PostResource]
     list_display = ("title", "office", "township", "primary_names", "backup_names", "phone", "order")
-    list_filter = ("township", BackupFilter)
+    list_filter = (*township_filters(), BackupFilter)
     list_select_related = ("township", "office")
     search_fields = ("title", "duties", "phone", "holders__staff__name", "office__name")
-    ordering = ("township__name", "office__order", "order", "title")
+    ordering = ("township_id", "order", "title")  # indexed (post_township_order)
+    show_full_result_count = False
     inlines = (PostHolderInline, LiaisonInline)
     fieldsets = (
         (_("基本信息"), {"fields": ("township", "office", "title", "duties", "order")}),
@@ -250,7 +252,7 @@ class PostAdmin(SpreadsheetAdminMixin, TrackedAdmin):
 @admin.register(PostHolder)
 class PostHolderAdmin(TrackedAdmin):
     list_display = ("staff", "post", "role", "township", "order")
-    list_filter = ("post__township", "role")
+    list_filter = (*township_filters("post__township"), "role")
     list_select_related = ("staff", "post", "post__township")
     search_fields = ("staff__name", "post__title")
     autocomplete_fields = ("post", "staff")
@@ -275,7 +277,7 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "county_contact_phone",
         "confirmed_on",
     )
-    list_filter = ("post__township", "department")
+    list_filter = (*township_filters("post__township"), "department")
     list_select_related = ("post", "post__township", "department", "section", "section__department")
     search_fields = (
         "post__title",
@@ -287,7 +289,9 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "county_contact_phone",
     )
     autocomplete_fields = ("post", "department", "section")
-    ordering = ("post__township__name", "post__office__order", "post__order", "post__title", "department__order")
+    ordering = ("post_id", "department_id")  # the index of liaison_once_per_post_and_department
+    township_order = "post__township_id"
+    show_full_result_count = False
     # The county confirmation is given by a reviewer on the oversight page, never typed in here.
     readonly_fields = ("confirmed_on", "confirmed_by", "confirmed_contact")
     fieldsets = (
@@ -316,7 +320,7 @@ class AbsenceAdmin(TrackedAdmin):
     """The 去向牌 with its dates; the quick page (/admin/whereabouts/) records today's in two taps."""
 
     list_display = ("staff", "kind", "note", "start", "end")
-    list_filter = ("staff__township", "kind")
+    list_filter = (*township_filters("staff__township"), "kind")
     list_select_related = ("staff",)
     search_fields = ("staff__name", "note")
     autocomplete_fields = ("staff",)

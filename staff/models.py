@@ -458,6 +458,7 @@ class Post(TrackedModel):
         verbose_name = _("岗位")
         verbose_name_plural = _("岗位")
         ordering = ["township", "office__order", "order", "title"]
+        indexes = [models.Index(fields=["township", "order", "title"], name="post_township_order")]  # the admin's list
         constraints = [
             models.UniqueConstraint(
                 fields=["township", "title"],
