@@ -86,9 +86,9 @@ def _decorate(township, results):
 
 @require_safe
 @counting_searches
-# Daily: an item scheduled for publication is found from its date on, without a save to refresh the page.
-# Not served early: counting_searches must see every request.
-@public_page(reads=("q", "category", "event"), daily=True, served_early=False)
+# Dated like every page (an item scheduled for publication is found from its date on); not served
+# early, because counting_searches must see every request.
+@public_page(reads=("q", "category", "event"), served_early=False)
 def search(request, township):
     """Find what a resident means in their own words; when nothing fits, offer close names, topics and a phone."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)

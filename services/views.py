@@ -53,7 +53,7 @@ def _group_offices_by_floor(offices):
 
 
 @require_safe
-@public_page(daily=True)  # lists items in force today: a scheduled publication or withdrawal shows on its day
+@public_page()  # dated like every page: a scheduled publication or withdrawal shows on its day
 def township_home(request, township):
     """What the township's QR code opens: where to go, what can be done here, the lists and the villages."""
     township = _get_township(township)
@@ -250,7 +250,7 @@ def certificate_boards(request, township):
 
 
 @require_safe
-@public_page(daily=True)  # lists items in force today: a scheduled publication or withdrawal shows on its day
+@public_page()  # dated like every page: a scheduled publication or withdrawal shows on its day
 def village(request, township, pk):
     """A village: its service room, its agent, its lists and what the agent can carry to the township."""
     village = get_object_or_404(Village.objects.select_related("township__county"), township__slug=township, pk=pk)
@@ -270,7 +270,7 @@ def village(request, township, pk):
 
 
 @require_safe
-@public_page(daily=True)  # lists items in force today: a scheduled publication or withdrawal shows on its day
+@public_page()  # dated like every page: a scheduled publication or withdrawal shows on its day
 def office(request, township, pk):
     """An office, station or centre: where it is, its windows, its posts and who holds them, what it handles."""
     office = get_object_or_404(
@@ -286,7 +286,7 @@ def office(request, township, pk):
 
 
 @require_safe
-@public_page(daily=True)  # lists items in force today: a scheduled publication or withdrawal shows on its day
+@public_page()  # dated like every page: a scheduled publication or withdrawal shows on its day
 def window(request, township, pk):
     """A counter of the service hall: who sits there (A and B), which departments' items it accepts."""
     window = get_object_or_404(
@@ -302,7 +302,7 @@ def window(request, township, pk):
 
 
 @require_safe
-@public_page(daily=True)  # lists items in force today: a scheduled publication or withdrawal shows on its day
+@public_page()  # dated like every page: a scheduled publication or withdrawal shows on its day
 def post(request, township, pk):
     """A post's duty board: its duties, its A and B holders with phones, its county counterparts."""
     post = get_object_or_404(

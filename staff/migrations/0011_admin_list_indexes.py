@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0008_merge_0007_coordinates_0007_township_former_slugs'),
-        ('staff', '0008_merge_20261130_1922'),
+        ('staff', '0010_remove_undated_whereabouts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
