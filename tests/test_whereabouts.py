@@ -61,8 +61,19 @@ def test_a_person_has_no_undated_note_to_show_and_the_admin_form_asks_for_none(c
 def test_an_old_undated_note_becomes_an_absence_on_the_day_it_was_recorded_and_no_later():
     before = ("staff", "0008_merge_20261130_1922")  # the last state with the undated fields
     executor = MigrationExecutor(connection)
-    # Every other app stays at its latest state: only this app's migration is undone and redone.
-    targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != before[0]] + [before]
+    graph = executor.loader.graph
+    # Every other app stays at its latest state that does not need a later staff migration: only
+    # this app's migrations (and what depends on them) are undone and redone.
+    later = {node for node in graph.nodes if node[0] == before[0]} - set(graph.forwards_plan(before))
+
+    def settled(node):
+        while node and later & set(graph.forwards_plan(node)):
+            parents = [p for p in graph.node_map[node].parents if p[0] == node[0]]
+            node = parents[0] if parents else None
+        return node
+
+    others = (settled(node) for node in graph.leaf_nodes() if node[0] != before[0])
+    targets = [node for node in others if node] + [before]
     executor.migrate(targets)
     old = executor.loader.project_state(targets).apps
     County, Township = old.get_model("portal", "County"), old.get_model("portal", "Township")
