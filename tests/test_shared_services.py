@@ -6,7 +6,8 @@ resident's browser would get from it. The last tests start two gunicorn
 servers on two ports over one SQLite file, one Redis database and that S3
 server, as the README's production layout does with PostgreSQL: what a clerk
 saves or uploads through one is what the other serves at the next request,
-and limits and scan windows count requests to both.
+a clerk logged in through one is logged in on the other (sessions in Redis, written
+through to the database), and limits, scan windows and lockouts count requests to both.
 
 Redis and the S3 server are skipped where they are missing, and fail under
 CI=true (.ci/run provides both).
@@ -170,6 +171,7 @@ def _server_env(tmp_path, s3_endpoint):
         DEBUG="1",  # no collectstatic needed; the shared state does not depend on it
         PORTAL_VAR_DIR=str(tmp_path),  # var/portal.sqlite3: one database file for both servers
         REDIS_URL=REDIS_TEST_URL,
+        REDIS_SESSIONS="1",
         S3_BUCKET=S3_BUCKET,
         S3_ENDPOINT_URL=s3_endpoint,
         S3_ACCESS_KEY_ID=S3_KEYS["access_key"],
@@ -308,6 +310,7 @@ def test_a_clerks_save_and_upload_on_one_server_show_on_the_other_at_the_next_re
 
     clerk = _browser("10.0.1.2")
     assert _log_in(clerk, two_servers.a, CLERK, CLERK_PASSWORD).status_code == 302
+    assert clerk.get(f"{two_servers.b}/admin/", timeout=10, allow_redirects=False).status_code == 200  # no stickiness
     change = f"{two_servers.a}/admin/portal/township/"
     listing = clerk.get(change, timeout=10).text
     change += re.search(r'href="/admin/portal/township/(\d+)/change/', listing).group(1) + "/change/"
