@@ -46,10 +46,11 @@ class FormerSlugRedirectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Read before the view: a public page drops the parameters it does not read from the request.
+        query = request.META.get("QUERY_STRING", "")
         response = self.get_response(request)
         if response.status_code == 404 and request.method in ("GET", "HEAD"):
             target = current_path(request.path)
             if target:
-                query = request.META.get("QUERY_STRING", "")
                 return HttpResponsePermanentRedirect(target + (f"?{query}" if query else ""))
         return response
