@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from portal import scoping
 from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline, township_filters
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
@@ -264,6 +265,31 @@ class PostHolderAdmin(TrackedAdmin):
         return holder.post.township
 
 
+class LiaisonDepartmentFilter(admin.SimpleListFilter):
+    """县直部门 of one county: a superuser's once a county is chosen (a province has over a thousand), others' own."""
+
+    title = _("县直部门")
+    parameter_name = "department__id__exact"  # Django's own related filter's, so links keep working
+    county_parameter = "post__township__county__id__exact"  # township_filters("post__township")
+
+    def lookups(self, request, model_admin):
+        scope = scoping.scope_of(request.user)
+        county = scope.county_id
+        if scope.is_all:
+            chosen = request.GET.get(self.county_parameter, "")
+            county = int(chosen) if chosen.isdigit() else None
+        if county is None:
+            return []
+        departments = CountyDepartment.objects.filter(county_id=county).order_by("order", "name")
+        return [(str(pk), name) for pk, name in departments.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(department_id=int(value) if value.isdigit() else None)
+
+
 @admin.register(Liaison)
 class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [LiaisonResource]
@@ -277,7 +303,7 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "county_contact_phone",
         "confirmed_on",
     )
-    list_filter = (*township_filters("post__township"), "department")
+    list_filter = (*township_filters("post__township"), LiaisonDepartmentFilter)
     list_select_related = ("post", "post__township", "department", "section", "section__department")
     search_fields = (
         "post__title",

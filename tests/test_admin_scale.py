@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from portal.accounts import staff_account_ensure
 from services.models import Material, ServiceItem
-from staff.models import Liaison, Post, PostHolder, Staff
+from staff.models import CountyDepartment, Liaison, Post, PostHolder, Staff
 from tests import builders
 
 PASSWORD = "Scale-tests-2026!"
@@ -108,6 +108,19 @@ def test_after_choosing_a_county_the_sidebar_offers_its_townships_only(province,
 
 
 @pytest.mark.django_db
+def test_the_liaison_list_offers_the_departments_of_the_chosen_county_only(province, admin_client):
+    counties, _ = province
+    url = _changelist(Liaison)
+
+    unfiltered = admin_client.get(url).content.decode()
+    chosen = admin_client.get(url, {"post__township__county__id__exact": counties[1].pk}).content.decode()
+
+    departments = set(CountyDepartment.objects.filter(county=counties[1]).values_list("pk", flat=True))
+    assert re.findall(r"department__id__exact=(\d+)", unfiltered) == []
+    assert {int(pk) for pk in re.findall(r"department__id__exact=(\d+)", chosen)} == departments
+
+
+@pytest.mark.django_db
 def test_a_link_naming_only_a_township_still_shows_which_one_is_chosen(province, admin_client):
     """The supervision page links to ``?township__id__exact=N``: the sidebar shows that township's county's."""
     counties, townships = province
@@ -147,9 +160,10 @@ def test_a_clerk_has_no_township_filter(province, client):
 
 # Queries of each list's first page for a superuser, at 30 townships as at 1,000: 1 session, 2 user,
 # 3 the counties of the 县（区） filter, 4 count of the rows, 5 the page with its joined columns, and
-# the list's own: the 分类 filter's categories (items), the holders of the page's posts (posts), the
-# departments of the 县直部门 filter (liaison rows).
-SUPERUSER_QUERIES = {ServiceItem: 6, Material: 5, Staff: 5, Post: 6, Liaison: 6}
+# the list's own: the 分类 filter's categories (items), the holders of the page's posts (posts).
+SUPERUSER_QUERIES = {ServiceItem: 6, Material: 5, Staff: 5, Post: 6, Liaison: 5}
+# Lists whose 县直部门 filter lists one county's departments: one more query once the county is known.
+COUNTY_DEPARTMENTS = {Liaison: 1}
 
 
 @pytest.mark.django_db
@@ -163,13 +177,13 @@ def test_a_lists_queries_do_not_grow_with_the_number_of_townships(
 
     with django_assert_num_queries(SUPERUSER_QUERIES[model]):
         assert admin_client.get(url).status_code == 200
-    # A county chosen: its ten townships are listed, in one more query.
-    with django_assert_num_queries(SUPERUSER_QUERIES[model] + 1):
+    # A county chosen: its ten townships are listed, in one more query (and its departments, in another).
+    with django_assert_num_queries(SUPERUSER_QUERIES[model] + 1 + COUNTY_DEPARTMENTS.get(model, 0)):
         assert admin_client.get(url, {f"{path}__county__id__exact": counties[0].pk}).status_code == 200
     # A reviewer: its permissions (user's and groups', two queries), its scope, and its county's townships
     # instead of the counties.
     client = reviewer(counties[0])
-    with django_assert_num_queries(SUPERUSER_QUERIES[model] + 3):
+    with django_assert_num_queries(SUPERUSER_QUERIES[model] + 3 + COUNTY_DEPARTMENTS.get(model, 0)):
         assert client.get(url).status_code == 200
 
 
