@@ -22,7 +22,7 @@ random token that says "some version may have changed", readable without a
 query. A cached page notes the stamp it was checked against; while the stamp
 has not moved, the page is served without reading the versions at all. The
 stamp lives where every process serving pages sees it: in the cache when the
-cache is shared (``CACHE_URL``: Redis), else in a file in ``VAR_DIR`` (the
+cache is shared (``REDIS_URL``: Redis), else in a file in ``VAR_DIR`` (the
 per-process default cache: gunicorn workers and management commands on one
 machine). It moves at once and again when the transaction commits, so no
 request can note the new stamp against versions read before the commit.
