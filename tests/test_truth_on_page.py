@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from services.models import Material, ServiceItem
 from services.publishing import item_publish
+from staff.models import Office
 from tests import builders
 
 
@@ -337,3 +338,16 @@ def test_existing_items_keep_their_fee_visits_online_depth_level_and_offers_thro
         "M-1": ("不收费", 1, "none", "local", False),
         "M-2": ("工本费10元", 0, "info", "village_proxy", True),
     }
+
+
+def test_an_office_nobody_placed_on_a_floor_says_so_instead_of_1楼(client, township):
+    placed = builders.make_office(township=township, name="便民服务中心", floor=2)
+    unplaced = Office.objects.create(township=township, name="综治中心", kind=Office.Kind.CENTRE)
+    assert unplaced.floor is None
+    item = builders.make_item(township=township, office=unplaced, materials=1)
+    assert _card(client.get(item.get_absolute_url()))["去哪里"] == "楼层未填写综治中心"
+
+    home = _text(client.get(township.get_absolute_url()))
+    where = home.split("去哪里办各楼层")[1]
+    assert where.index("2楼" + placed.name) < where.index("楼层未填写综治中心")  # numbered floors first
+    assert "1楼" not in where
