@@ -328,11 +328,19 @@ class ServiceItem(TrackedModel):
     )
     online_url = models.URLField(_("网办地址"), blank=True)
 
-    proxy_offered = models.BooleanField(_("提供帮代办"), default=False)
-    home_visit_offered = models.BooleanField(_("提供上门办"), default=False)
-    locker_offered = models.BooleanField(_("提供错时办（自助柜）"), default=False)
+    # Printed as 可以 / 不提供: unset (None) is "not said", so the page does not turn silence into a 不提供.
+    proxy_offered = models.BooleanField(_("提供帮代办"), null=True, blank=True, help_text=_("不选则页面显示“未说明”。"))
+    home_visit_offered = models.BooleanField(
+        _("提供上门办"), null=True, blank=True, help_text=_("不选则页面显示“未说明”。")
+    )
+    locker_offered = models.BooleanField(
+        _("提供错时办（自助柜）"), null=True, blank=True, help_text=_("不选则页面显示“未说明”。")
+    )
     deferral_allowed = models.BooleanField(
-        _("可容缺受理"), default=False, help_text=_("次要材料缺少时，签署承诺书后先受理。")
+        _("可容缺受理"),
+        null=True,
+        blank=True,
+        help_text=_("次要材料缺少时，签署承诺书后先受理。不选则页面显示“未说明”。"),
     )
 
     legal_bases = models.ManyToManyField(

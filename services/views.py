@@ -46,10 +46,11 @@ def _group_by_category(items):
 
 
 def _group_offices_by_floor(offices):
+    """Return ``[(floor label, [offices])]`` from the lowest floor up; offices with no floor filled in last."""
     floors = {}
     for office in offices:
         floors.setdefault(office.floor, (office.floor_label, []))[1].append(office)
-    return [floors[floor] for floor in sorted(floors)]
+    return [floors[floor] for floor in sorted(floors, key=lambda f: (f is None, f or 0))]
 
 
 @require_safe

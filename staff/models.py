@@ -146,7 +146,10 @@ class Office(TrackedModel):
     township = models.ForeignKey(Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="offices")
     name = models.CharField(_("名称"), max_length=60)
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
-    floor = models.SmallIntegerField(_("楼层"), default=1, help_text=_("地下一层写 -1"))
+    # No default: an office nobody placed would be printed as 1楼, a wrong way to go.
+    floor = models.SmallIntegerField(
+        _("楼层"), null=True, blank=True, help_text=_("地下一层写 -1；不填则页面显示“楼层未填写”。")
+    )
     room = models.CharField(_("房间"), max_length=30, blank=True, help_text=_("如：108室"))
     directions = models.CharField(_("怎么走"), max_length=200, blank=True, help_text=_("如：进大门右手第一间"))
     hours = models.CharField(_("办公时间"), max_length=200, blank=True, help_text=_("不填则同乡镇办公时间"))
@@ -194,6 +197,9 @@ class Office(TrackedModel):
 
     @property
     def floor_label(self):
+        """Return the floor as printed (2楼, 地下1层), or 楼层未填写 when nobody filled it in."""
+        if self.floor is None:
+            return "楼层未填写"
         return f"地下{-self.floor}层" if self.floor < 0 else f"{self.floor}楼"
 
 

@@ -141,6 +141,8 @@ def make_item(*, township, office=None, code=None, name=None, materials=0, steps
     fields.setdefault("visits", 1)
     fields.setdefault("online_depth", ServiceItem.OnlineDepth.NONE)
     fields.setdefault("handling", ServiceItem.Handling.LOCAL)
+    for offer in ("proxy_offered", "home_visit_offered", "locker_offered", "deferral_allowed"):
+        fields.setdefault(offer, False)
     fields.setdefault("last_checked_on", datetime.date(2026, 11, 1))
     n = _n()
     item = ServiceItem.objects.create(

@@ -154,11 +154,13 @@ def test_no_demo_phone_number_can_ring_anyone(demo):
 
 
 def test_every_published_demo_item_states_what_a_resident_needs(demo):
-    # Fee, visits, online depth and level have no model default any more: the demo states each, and every
+    # Fee, visits, online depth, level and the offers have no model default any more: the demo states each, and every
     # published item would pass the publish check (services.publishing) as it stands.
     published = ServiceItem.objects.exclude(status=ServiceItem.Status.DRAFT).select_related("window")
     assert published.exists()
     for item in published:
         assert item.fee and item.visits is not None and item.online_depth and item.handling, item.code
+        offers = (item.proxy_offered, item.home_visit_offered, item.locker_offered, item.deferral_allowed)
+        assert None not in offers, item.code
         if item.is_available:
             assert item.missing_for_publication() == [], item.code

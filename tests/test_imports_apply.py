@@ -280,24 +280,25 @@ def test_imported_rows_are_searchable_at_once_though_a_bulk_write_sends_no_signa
 
 
 @pytest.mark.django_db
-def test_an_empty_fee_visits_online_or_level_cell_means_not_filled(hall, township):
+def test_an_empty_fee_visits_online_level_or_offer_cell_means_not_filled(hall, township):
     existing = hall["items"][0]
-    header = ["事项编号", "事项名称", "事项类型", "办理科室", "办理方式", "收费", "到现场次数", "网上办理"]
+    header = ["事项编号", "事项名称", "事项类型", "办理科室", "办理方式", "收费", "到现场次数", "网上办理", "帮代办"]
     sheets = {
         "服务事项": [
             header,
-            ["DL-302", "只填了名称的事项", "公共服务", "社会事务办", "", "", "", ""],
-            [existing.code, existing.name, "公共服务", "社会事务办", "", "", "", ""],
-            ["DL-303", "写明了的事项", "公共服务", "社会事务办", "本级办理", "不收费", 0, "不能网上办理"],
+            ["DL-302", "只填了名称的事项", "公共服务", "社会事务办", "", "", "", "", ""],
+            [existing.code, existing.name, "公共服务", "社会事务办", "", "", "", "", ""],
+            ["DL-303", "写明了的事项", "公共服务", "社会事务办", "本级办理", "不收费", 0, "不能网上办理", "否"],
         ]
     }
     _run(sheets, township)
     facts = {
-        i.code: (i.handling, i.fee, i.visits, i.online_depth)
+        i.code: (i.handling, i.fee, i.visits, i.online_depth, i.proxy_offered)
         for i in ServiceItem.objects.filter(code__in=["DL-302", "DL-303", existing.code])
     }
     assert facts == {
-        "DL-302": ("", "", None, ""),  # never a default that would print as 不收费, 最多跑1次, 不能网上办理
-        existing.code: ("", "", None, ""),  # a cell emptied on purpose empties the fact
-        "DL-303": ("local", "不收费", 0, "none"),
+        # Never a default that would print as 本级办理, 不收费, 最多跑1次, 不能网上办理, 不提供帮代办.
+        "DL-302": ("", "", None, "", None),
+        existing.code: ("", "", None, "", None),  # a cell emptied on purpose empties the fact
+        "DL-303": ("local", "不收费", 0, "none", False),
     }

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from services.models import Material, ServiceItem
 from services.publishing import item_publish
+from staff.models import Office
 from tests import builders
 
 
@@ -130,7 +131,7 @@ def test_card_and_details_agree_on_visits_and_online(client, township, office, v
         assert level.startswith("办理层级未填写，请先电话咨询社会事务办公室")
 
 
-def test_an_item_saved_without_fee_visits_online_or_level_says_each_is_unfilled(client, township, office):
+def test_an_item_saved_without_fee_visits_online_level_or_offers_says_each_is_unfilled(client, township, office):
     # As a clerk's form or a script would create it: nothing but what the model requires, and a statement on
     # materials. None of the four facts below may come back as a default that reads as a fact.
     item = ServiceItem.objects.create(
@@ -143,13 +144,22 @@ def test_an_item_saved_without_fee_visits_online_or_level_says_each_is_unfilled(
         promised_limit_value=5,
         no_materials_needed=True,
     )
-    assert (item.fee, item.visits, item.online_depth, item.handling) == ("", None, "", "")
+    assert (item.fee, item.visits, item.online_depth, item.handling, item.proxy_offered) == ("", None, "", "", None)
     response = client.get(item.get_absolute_url())
     money = _details(response, "多久办好、收不收费")["收费"]
     assert money == "收费情况待公布，请先电话咨询社会事务办公室0359-0100030"
     assert _card(response)["跑几次"] == "到现场次数待公布，请先电话咨询社会事务办公室0359-0100030"
     text = _text(response)
-    for claim in ("最多跑", "不用到现场", "不能网上办理", "本级办理"):  # 收费 is checked whole above
+    offers = (
+        "帮代办（工作人员帮您跑）",
+        "上门办（老弱病残可预约上门）",
+        "错时办（下班后自助柜投递）",
+        "容缺受理（次要材料可后补）",
+    )
+    for offer in offers:
+        assert f"{offer}：未说明，请先电话咨询社会事务办公室0359-0100030" in text, offer
+    # 收费 is checked whole above (its heading 收不收费 contains 不收费).
+    for claim in ("最多跑", "不用到现场", "不能网上办理", "本级办理", "不提供", "不可以"):
         assert claim not in text, claim
 
 
@@ -297,7 +307,7 @@ def test_json_ld_states_calendar_days_as_a_duration_and_working_days_in_words(cl
 
 
 @pytest.mark.django_db(transaction=True)
-def test_existing_items_keep_their_fee_visits_online_depth_and_level_through_the_migration():
+def test_existing_items_keep_their_fee_visits_online_depth_level_and_offers_through_the_migrations():
     before = ("services", "0007_drafts_and_scheduled_publication")
     executor = MigrationExecutor(connection)
     # Every other app stays at its latest state: only this app's migration is undone and redone.
@@ -311,10 +321,33 @@ def test_existing_items_keep_their_fee_visits_online_depth_and_level_through_the
     common = {"township": township, "office": office, "item_type": "public_service", "status": "in_force"}
     old_item.objects.create(code="M-1", name="免费事项", **common)  # the old defaults: 不收费, 1, none, local
     old_item.objects.create(
-        code="M-2", name="收费事项", fee="工本费10元", visits=0, online_depth="info", handling="village_proxy", **common
+        code="M-2",
+        name="收费事项",
+        fee="工本费10元",
+        visits=0,
+        online_depth="info",
+        handling="village_proxy",
+        proxy_offered=True,
+        **common,
     )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    rows = {i.code: (i.fee, i.visits, i.online_depth, i.handling) for i in ServiceItem.objects.all()}
-    assert rows == {"M-1": ("不收费", 1, "none", "local"), "M-2": ("工本费10元", 0, "info", "village_proxy")}
+    rows = {i.code: (i.fee, i.visits, i.online_depth, i.handling, i.proxy_offered) for i in ServiceItem.objects.all()}
+    assert rows == {
+        "M-1": ("不收费", 1, "none", "local", False),
+        "M-2": ("工本费10元", 0, "info", "village_proxy", True),
+    }
+
+
+def test_an_office_nobody_placed_on_a_floor_says_so_instead_of_1楼(client, township):
+    placed = builders.make_office(township=township, name="便民服务中心", floor=2)
+    unplaced = Office.objects.create(township=township, name="综治中心", kind=Office.Kind.CENTRE)
+    assert unplaced.floor is None
+    item = builders.make_item(township=township, office=unplaced, materials=1)
+    assert _card(client.get(item.get_absolute_url()))["去哪里"] == "楼层未填写综治中心"
+
+    home = _text(client.get(township.get_absolute_url()))
+    where = home.split("去哪里办各楼层")[1]
+    assert where.index("2楼" + placed.name) < where.index("楼层未填写综治中心")  # numbered floors first
+    assert "1楼" not in where

@@ -276,10 +276,10 @@ class ServiceItemResource(SheetResource):
         "online_depth": _("不能网上办也请填“不能网上办理”；不填为未填写"),
         "handling": _("不填为未填写"),
         "online_url": _("能网上申请的事项必须填写"),
-        "proxy_offered": _("是否提供帮办代办（是/否）"),
-        "home_visit_offered": _("是否为特殊群体提供上门办（是/否）"),
-        "locker_offered": _("是否提供错时办（自助柜）（是/否）"),
-        "deferral_allowed": _("次要材料缺少时，签署承诺书后可先受理（是/否）"),
+        "proxy_offered": _("是否提供帮办代办（是/否）；不填为未说明"),
+        "home_visit_offered": _("是否为特殊群体提供上门办（是/否）；不填为未说明"),
+        "locker_offered": _("是否提供错时办（自助柜）（是/否）；不填为未说明"),
+        "deferral_allowed": _("次要材料缺少时，签署承诺书后可先受理（是/否）；不填为未说明"),
         "status": _(
             "不填为“草稿”（群众看不到，齐全后在后台发布）。暂停须写暂停起始日期和原因；取消须写取消日期；"
             "合并须写合并到和合并日期"

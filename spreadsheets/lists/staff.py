@@ -121,7 +121,9 @@ class OfficeResource(SheetResource):
         column_name="类别",
         widget=ChoiceWidget(Office.Kind.choices, {"办": "office", "所": "station"}),
     )
-    floor = Field(attribute="floor", column_name="楼层", widget=IntegerWidget(_("整数；地下一层写 -1")))
+    floor = Field(
+        attribute="floor", column_name="楼层", widget=IntegerWidget(_("整数；地下一层写 -1；不填为楼层未填写"))
+    )
     room = Field(attribute="room", column_name="房间", widget=TextWidget())
     directions = Field(attribute="directions", column_name="怎么走", widget=TextWidget())
     hours = Field(attribute="hours", column_name="办公时间", widget=TextWidget())
