@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0008_merge_0007_coordinates_0007_township_former_slugs'),
-        ('staff', '0010_remove_undated_whereabouts'),
+        ('staff', '0011_office_floor_may_be_unfilled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0008_merge_0007_coordinates_0007_township_former_slugs'),
-        ('services', '0008_unfilled_facts_stay_unfilled'),
-        ('staff', '0011_admin_list_indexes'),
+        ('services', '0009_offers_may_be_unsaid'),
+        ('staff', '0012_admin_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
