@@ -167,10 +167,18 @@ def test_an_item_code_merged_down_counts_for_every_row_it_covers(clerk):
 def test_codes_that_lost_their_leading_zeros_match_the_items_they_came_from(clerk, dongling):
     folder = CASES / "leading-zeros"
     by_command(folder / "setup_items_001_002.csv", "服务事项", dry_run=False)
-    # An empty 状态 cell now creates drafts, and empty fee, visits, online and level cells leave them unfilled
-    # (issue 14); the round-tripped workbook was exported from published items that stated them.
+    # An empty 状态 cell now creates drafts, and empty fee, visits, online, level and offer cells leave them
+    # unfilled (issue 14); the round-tripped workbook was exported from published items that stated them.
     ServiceItem.objects.filter(township=dongling, status=ServiceItem.Status.DRAFT).update(
-        status="in_force", fee="不收费", visits=1, online_depth="none", handling="local"
+        status="in_force",
+        fee="不收费",
+        visits=1,
+        online_depth="none",
+        handling="local",
+        proxy_offered=False,
+        home_visit_offered=False,
+        locker_offered=False,
+        deferral_allowed=False,
     )
     items = ServiceItem.objects.filter(township=dongling).count()
 
