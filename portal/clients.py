@@ -60,15 +60,17 @@ def client_fingerprint(request):
     return hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).hexdigest()[:32]
 
 
-def is_a_person_opening(request):
-    """Whether a request looks like a person opening the link (not HEAD, a prefetch, a bot or a previewer)."""
-    if request.method != "GET":
-        return False
+def is_a_known_robot(request):
+    """Whether a request says it is a prefetch, or names a crawler, link previewer or script in its user agent."""
     for header in PREFETCH_HEADERS:
         value = request.headers.get(header, "").lower()
         if "prefetch" in value or "preview" in value or "prerender" in value:
-            return False
-    agent = request.headers.get("User-Agent", "")
-    if not agent.strip():
+            return True
+    return NOT_A_PERSON.search(request.headers.get("User-Agent", "")) is not None
+
+
+def is_a_person_opening(request):
+    """Whether a request looks like a person opening the link (not HEAD, a prefetch, a bot or a previewer)."""
+    if request.method != "GET" or is_a_known_robot(request):
         return False
-    return NOT_A_PERSON.search(agent) is None
+    return bool(request.headers.get("User-Agent", "").strip())

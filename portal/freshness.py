@@ -48,7 +48,7 @@ UNSEEN = {"portal.QRScanDay", "portal.UserScope"}
 # Residents' reports, requests and ratings: the queue's, never the content of a public page.
 UNSEEN |= {"feedback.Case", "feedback.Enquiry", "feedback.CaseEvent", "feedback.Rating"}
 UNSEEN |= {"supervision.MonthlyFigures"}  # supervision figures: staff pages only
-UNSEEN |= {"search.SearchMiss"}  # what residents searched for in vain: the clerk's board only
+UNSEEN |= {"search.SearchMiss", "search.SearchDay"}  # what residents searched for: staff pages only
 EVERYTHING = None  # the owners of a shared or unowned row: every page
 
 

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from portal import qr_views
+from portal import codes, qr_views
 
 # The admin and the scan redirect are not for search engines: the admin is private and
 # /q/ only counts scans and redirects to pages that are indexed under their own address.
@@ -23,8 +23,13 @@ LEADING_CODE = re.compile(r"[0-9A-Za-z]+")
 @require_safe
 @cache_control(public=True, max_age=86400)
 def robots_txt(request):
-    """robots.txt: everything public may be indexed except the admin, the scan redirect and print pages."""
-    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
+    """robots.txt: everything public may be indexed except the admin, the scan redirect and print pages.
+
+    The sitemap line is an absolute address under ``PORTAL_BASE_URL`` (the
+    format requires one), never the request's host.
+    """
+    body = ROBOTS_TXT + f"Sitemap: {codes.public_url('/sitemap.xml')}\n"
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 
 @require_safe

@@ -5,7 +5,7 @@ from django.contrib import admin
 from portal.admin_base import TrackedAdmin
 from portal.admin_scoping import ScopedAdminMixin
 from search import board_views
-from search.models import SearchMiss, Synonym
+from search.models import SearchDay, SearchMiss, Synonym
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.search import SynonymResource
 
@@ -30,6 +30,23 @@ class SearchMissAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("township",)
     search_fields = ("query",)
     ordering = ("-day", "-count")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SearchDay)
+class SearchDayAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """How many searches residents made per township and day, and how many found nothing (read-only counts)."""
+
+    list_display = ("day", "township", "searches", "misses")
+    list_filter = ("township", "day")
+    list_select_related = ("township",)
+    date_hierarchy = "day"
+    ordering = ("-day", "township")
 
     def has_add_permission(self, request):
         return False

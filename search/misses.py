@@ -1,4 +1,4 @@
-"""Searches that found nothing, counted per township, normalised query and day — and fixing them.
+"""Searches counted per township and day, those that found nothing also by normalised query — and fixing them.
 
 Only the words are kept, never who searched: no IP address, no account, no
 time of day; runs of six or more digits (an ID card or phone number typed by
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from search.indexing import refresh_objects
-from search.models import SearchEntry, SearchMiss, Synonym
+from search.models import SearchDay, SearchEntry, SearchMiss, Synonym
 from services.models import ServiceItem
 
 WINDOW_DAYS = 30
@@ -24,6 +24,26 @@ _LONG_NUMBER = re.compile(r"\d{6,}")
 def miss_key(normalised):
     """Return what is stored of a normalised query that found nothing ("" when nothing may be kept)."""
     return " ".join(_LONG_NUMBER.sub(" ", normalised).split())[: SearchMiss._meta.get_field("query").max_length]
+
+
+def search_record(*, township_id, missed_query=None, found=True, day=None):
+    """Count one resident's search in the township's day; on a miss also count its words (``missed_query``).
+
+    ``found`` False with an empty ``missed_query`` (only a long number was typed) counts a miss
+    without words. One upsert, two on a miss with words; nothing about who searched.
+    """
+    day = day or timezone.localdate()
+    missed = 0 if found else 1
+    table = connection.ops.quote_name(SearchDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (township_id, day, searches, misses) VALUES (%s, %s, 1, %s) "
+            f"ON CONFLICT (township_id, day) DO UPDATE SET searches = {table}.searches + 1, "
+            f"misses = {table}.misses + %s",
+            [township_id, day, missed, missed],
+        )
+    if not found:
+        miss_record(township_id=township_id, query=missed_query, day=day)
 
 
 def miss_record(*, township_id, query, day=None):

@@ -1,4 +1,4 @@
-"""Search in residents' own words: the prepared search text, the synonym table and the counted misses."""
+"""Search in residents' own words: the prepared search text, the synonym table, the counted searches and misses."""
 
 from django.db import models
 from django.urls import reverse
@@ -182,3 +182,42 @@ class SearchMiss(models.Model):
 
     def get_absolute_url(self):
         return reverse("search", kwargs={"township": self.township.slug}) + "?q=" + self.query
+
+
+class SearchDay(models.Model):
+    """How many searches residents made in a township on one day, and how many of them found nothing.
+
+    Counted apart from ``SearchMiss`` (which keeps the words for the clerk's
+    board and loses them when a miss is fixed), so a closed month's figures
+    never change. Only counts: no words, no address, no account.
+    """
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("所属乡镇"), on_delete=models.CASCADE, related_name="search_days"
+    )
+    day = models.DateField(_("日期"))
+    searches = models.PositiveIntegerField(_("搜索次数"), default=0)
+    misses = models.PositiveIntegerField(_("没搜到的次数"), default=0)
+
+    ownership = Ownership(township="township")
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("每日搜索次数")
+        verbose_name_plural = _("每日搜索次数")
+        ordering = ["township", "-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "day"],
+                name="search_day_unique",
+                violation_error_message=_("这个乡镇这一天的搜索次数已有记录。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(misses__lte=models.F("searches")),
+                name="search_day_misses_within_searches",
+                violation_error_message=_("没搜到的次数不能多于搜索次数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.township}｜{self.day}：搜索{self.searches}次，没搜到{self.misses}次"

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.caching import SERVER_CACHE_SECONDS, public_page
+from portal.clients import is_a_known_robot
 from portal.models import Township
 from search import engine
-from search.misses import miss_key, miss_record
+from search.misses import miss_key, search_record
 from search.models import SearchEntry
 from services.models import Category, LifeEvent
 from services.search import search_items
@@ -22,16 +23,18 @@ Kind = SearchEntry.Kind
 anchor = OuterRef  # anchor("pk"): a column of the township row the page is about
 
 
-def _miss_flag_key(request):
-    return "search-miss:" + request.get_full_path()
+def _search_flag_key(request):
+    return "search-done:" + request.get_full_path()
 
 
-def counting_misses(view):
-    """Count a search that found nothing, even when the page itself comes from the page cache.
+def counting_searches(view):
+    """Count a resident's search, and its words when it found nothing, even when the page comes from the cache.
 
-    The view marks a miss on the request when it renders; the mark is kept next
-    to the cached page (by address), so a resident served the cached "nothing
-    found" page is counted too. One upsert per miss; nothing else is written.
+    The view marks the search on the request when it renders: ``(township id,
+    words kept of a miss or "", found)``; the mark is kept next to the cached
+    page (by address), so a resident served the cached page is counted too.
+    Crawlers and prefetches are not residents and are not counted. At most two
+    upserts; nothing else is written.
     """
 
     @wraps(view)
@@ -39,14 +42,15 @@ def counting_misses(view):
         response = view(request, *args, **kwargs)
         if response.status_code not in (200, 304):
             return response
-        if hasattr(request, "search_miss"):
-            flag = request.search_miss
+        if hasattr(request, "search_done"):
+            flag = request.search_done
             if SERVER_CACHE_SECONDS:
-                cache.set(_miss_flag_key(request), flag, SERVER_CACHE_SECONDS)
+                cache.set(_search_flag_key(request), flag, SERVER_CACHE_SECONDS)
         else:
-            flag = cache.get(_miss_flag_key(request))
-        if flag:
-            miss_record(township_id=flag[0], query=flag[1])
+            flag = cache.get(_search_flag_key(request))
+        if flag and not is_a_known_robot(request):
+            township_id, missed_query, found = flag
+            search_record(township_id=township_id, missed_query=missed_query, found=found)
         return response
 
     return wrapped
@@ -81,8 +85,8 @@ def _decorate(township, results):
 
 
 @require_safe
-@counting_misses
-@public_page(reads=("q", "category", "event"), served_early=False)  # counting_misses sees every request
+@counting_searches
+@public_page(reads=("q", "category", "event"), served_early=False)  # counting_searches sees every request
 def search(request, township):
     """Find what a resident means in their own words; when nothing fits, offer close names, topics and a phone."""
     township = get_object_or_404(Township.objects.select_related("county"), slug=township)
@@ -122,5 +126,9 @@ def search(request, township):
             )
             context["life_events"] = LifeEvent.objects.filter(items__township=township).distinct().order_by("order")
             context["categories"] = Category.objects.filter(items__township=township).distinct().order_by("order")
-        request.search_miss = (township.pk, miss_key(query.normalised)) if query.terms and not results else None
+        if query.terms:
+            missed_words = "" if results else miss_key(query.normalised)
+            request.search_done = (township.pk, missed_words, bool(results))
+        else:
+            request.search_done = None
     return render(request, "search/search.html", context)

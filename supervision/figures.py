@@ -13,8 +13,9 @@ state of the lists (items and phones past their check date, liaison rows not
 confirmed) are read live for the current period and from ``MonthlyFigures``
 (written by ``close_month``) for closed ones.
 
-Searches and searches without a result are not counted here: the search
-module's miss counter is not on main yet (issue 12).
+Searches are counted per township and day as residents make them
+(``search.SearchDay``), apart from the clerk's list of missed words, which
+shrinks when a miss is fixed: the figures read the day counts only.
 """
 
 import datetime
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from feedback.models import POOR_LEVELS, Case, Kind, Level, Rating, Service, Status
 from portal.models import QRScanDay
+from search.models import SearchDay
 from services.models import ServiceItem
 from staff.models import Liaison, Staff
 from supervision.models import MonthlyFigures
@@ -99,6 +101,24 @@ def scans_by_month(townships, period):
 
 def _as_date(value):
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# --- searches -----------------------------------------------------------------------------------
+
+
+def searches(townships, period):
+    """Residents' searches on days of the period (``total``) and those that found nothing (``without_result``)."""
+    ids = _ids(townships)
+    out = {pk: {"total": 0, "without_result": 0} for pk in ids}
+    rows = (
+        SearchDay.objects.filter(township__in=ids, day__gte=period.start, day__lt=period.end)
+        .values("township")
+        .annotate(total=Sum("searches"), without_result=Sum("misses"))
+        .order_by()
+    )
+    for row in rows:
+        out[row["township"]] = {"total": row["total"] or 0, "without_result": row["without_result"] or 0}
+    return out
 
 
 # --- enquiries and reports ----------------------------------------------------------------------

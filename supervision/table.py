@@ -23,6 +23,9 @@ class Column:
 
 COLUMNS = [
     Column("scans", "扫码次数", "扫码", HIGH),
+    Column("searches", "搜索次数", "搜索"),
+    Column("searches_without_result", "没搜到", "搜索"),
+    Column("searches_without_result_percent", "没搜到占比", "搜索", LOW, "%"),
     Column("enquiries_received", "咨询登记", "咨询"),
     Column("enquiries_answered", "当场答复", "咨询"),
     Column("reports_received", "收到", "信息有误反馈"),
@@ -70,6 +73,9 @@ def _values(pk, f):
     satisfied = sum(rating[level] for level in (Level.VERY_SATISFIED, Level.SATISFIED, Level.FAIR))
     return {
         "scans": f["scans"][pk],
+        "searches": f["searches"][pk]["total"],
+        "searches_without_result": f["searches"][pk]["without_result"],
+        "searches_without_result_percent": _percent(f["searches"][pk]["without_result"], f["searches"][pk]["total"]),
         "enquiries_received": f["enquiries"][pk]["received"],
         "enquiries_answered": f["enquiries"][pk]["answered"],
         "reports_received": report["received"],
@@ -92,6 +98,7 @@ def gather(townships, period, today=None):
     """Every figure of ``townships`` over ``period``: ``{figure name: {township id: value}}`` (fixed query count)."""
     return {
         "scans": figures.scans(townships, period),
+        "searches": figures.searches(townships, period),
         "enquiries": figures.enquiries(townships, period),
         "reports": figures.reports(townships, period),
         "requests": figures.requests(townships, period, today=today),
@@ -139,6 +146,10 @@ def _totals(rows, f):
     for key in COLUMN_KEYS:
         values = [r.values[key] for r in rows]
         totals[key] = None if any(v is None for v in values) else sum(values)
+    searched = [f["searches"][r.township.pk] for r in rows]
+    totals["searches_without_result_percent"] = _percent(
+        sum(x["without_result"] for x in searched), sum(x["total"] for x in searched)
+    )
     totals["reports_median_days"] = figures.median_days([d for r in rows for d in r.days])
     ratings = [f["ratings"][r.township.pk] for r in rows]
     satisfied = sum(x[level] for x in ratings for level in (Level.VERY_SATISFIED, Level.SATISFIED, Level.FAIR))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from feedback.models import Case, Enquiry, Rating
 from portal.models import County, QRScanDay
 from portal.scoping import townships_for
+from search.models import SearchDay
 from services.models import ServiceItem
 from staff.models import Liaison, Staff
 from supervision import table as tables
@@ -155,6 +156,10 @@ def row_links(request, township, period):
     links = {
         "scans": _changelist(
             request, QRScanDay, day__gte=first, day__lte=last, qr_code__township__id__exact=township.pk
+        ),
+        "searches": _changelist(request, SearchDay, day__gte=first, day__lte=last, township__id__exact=township.pk),
+        "searches_without_result": _changelist(
+            request, SearchDay, day__gte=first, day__lte=last, township__id__exact=township.pk, misses__gt=0
         ),
         "enquiries_received": _changelist(request, Enquiry, **received),
         "enquiries_answered": _changelist(request, Enquiry, outcome="answered", **received),

@@ -14,6 +14,7 @@ from feedback.models import Case, Level, Rating
 from portal import codes
 from portal.accounts import staff_account_ensure
 from portal.models import QRScanDay
+from search.misses import search_record
 from supervision.periods import Period
 from tests import builders
 
@@ -58,6 +59,7 @@ def build(county=None, a=None, b=None):
     s.a = a or builders.make_township(county=county, name="东岭乡", slug="dongling")
     s.b = b or builders.make_township(county=county, name="西川镇", slug="xichuan")
     a = s.a
+    d = datetime.date
     # Scans: 5 + 2 + 1 in October; September and November outside.
     gate = codes.code_issue(township=a, placement="大门")
     hall = codes.code_issue(township=a, placement="综合窗口")
@@ -65,6 +67,11 @@ def build(county=None, a=None, b=None):
         QRScanDay.objects.create(qr_code=code, day=datetime.date(2026, 10, day), count=n)
     QRScanDay.objects.create(qr_code=gate, day=datetime.date(2026, 9, 30), count=100)
     QRScanDay.objects.create(qr_code=gate, day=datetime.date(2026, 11, 1), count=50)
+    # Searches: 4 on 3 October (1 found nothing), 2 on the 31st (both found nothing); September and November outside.
+    for day, found in [(3, True), (3, True), (3, False), (3, True), (31, False), (31, False)]:
+        search_record(township_id=a.pk, missed_query="" if found else "火星移民", found=found, day=d(2026, 10, day))
+    for day in [d(2026, 9, 30)] * 3 + [d(2026, 11, 1)] * 2:
+        search_record(township_id=a.pk, found=True, day=day)
     # Enquiries: 4 in October (3 answered; the last at 23:30 on the 31st, Beijing time), one in September.
     case(a, "enquiry", at(10, 8))
     case(a, "enquiry", at(10, 9))
@@ -79,7 +86,6 @@ def build(county=None, a=None, b=None):
     case(a, "report", at(10, 5), closed=at(10, 6), status="declined")
     case(a, "report", at(11, 1, 0, 10))  # ten past midnight on 1 November, Beijing time: not October
     # Requests received in October: 5.
-    d = datetime.date
     case(a, "request", at(10, 6), due=d(2026, 10, 10), closed=at(10, 9), status="done")  # on time
     case(a, "request", at(10, 6), due=d(2026, 10, 10), closed=at(10, 12), status="done")  # overdue
     s.declined = case(
@@ -99,6 +105,7 @@ def build(county=None, a=None, b=None):
     # Township B: one report and one poor rating in October.
     case(s.b, "report", at(10, 3))
     rating(s.b, Level.VERY_DISSATISFIED, at(10, 3))
+    search_record(township_id=s.b.pk, found=True, day=d(2026, 10, 5))
     return s
 
 

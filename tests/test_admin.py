@@ -17,7 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from feedback.cases import enquiry_record, rating_submit, report_submit
 from feedback.models import Case, Enquiry, Rating
 from portal.models import County, QRCode, QRScanDay, Township, UserScope, Village
-from search.models import SearchMiss, Synonym
+from search.models import SearchDay, SearchMiss, Synonym
 from services.models import (
     Category,
     CertificateRule,
@@ -95,6 +95,9 @@ BUILDERS = {
     Synonym: lambda t, users: Synonym.objects.create(township=t, phrase=f"说法{next(_n)}", target="高龄补贴"),
     SearchMiss: lambda t, users: SearchMiss.objects.create(
         township=t, query=f"火星移民{next(_n)}", day=datetime.date(2026, 3, 1)
+    ),
+    SearchDay: lambda t, users: SearchDay.objects.create(
+        township=t, day=datetime.date(2026, 3, next(_n) % 28 + 1), searches=5, misses=2
     ),
     Absence: lambda t, users: Absence.objects.create(
         staff=builders.make_staff(township=t),

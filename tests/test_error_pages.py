@@ -1,7 +1,7 @@
 """With DEBUG off every error answers in Chinese with the way home (issue 11, item 7 and 8)."""
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from portal import codes
 
@@ -93,12 +93,15 @@ def test_a_pasted_unknown_code_gets_the_chinese_page(client, township):
     assert_chinese_error_page(client.get("/q/（扫码也可以）"), 404)
 
 
-def test_robots_txt_keeps_crawlers_out_of_the_admin_and_the_scan_redirect(client):
-    response = client.get("/robots.txt")
+@override_settings(PORTAL_BASE_URL="https://bm.ruihe.example.cn")
+def test_robots_txt_keeps_crawlers_out_of_the_admin_and_the_scan_redirect_and_names_the_sitemap(client):
+    response = client.get("/robots.txt", HTTP_HOST="127.0.0.1")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
     assert "Disallow: /admin/" in lines and "Disallow: /q/" in lines
+    assert "Sitemap: https://bm.ruihe.example.cn/sitemap.xml" in lines
+    assert client.get("/sitemap.xml").status_code == 200
 
 
 def test_the_favicon_is_a_small_icon(client):

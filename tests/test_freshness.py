@@ -105,6 +105,7 @@ def test_every_watched_model_bumps_on_bulk_writes():
         "supervision.MonthlyFigures",
         # searches that found nothing (the clerk's board only)
         "search.SearchMiss",
+        "search.SearchDay",
     } == freshness.UNSEEN
     assert {"services.ServiceItem", "staff.Office", "portal.Township"} <= {m._meta.label for m in WATCHED}
 

@@ -8,7 +8,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from portal.accounts import staff_account_ensure
 from search import engine
 from search.misses import frequent_misses, miss_key
-from search.models import SearchMiss, Synonym
+from search.models import SearchDay, SearchMiss, Synonym
 from tests import builders
 from tests.public_scene import build_scene
 
@@ -26,8 +26,8 @@ def scene(county, township):
     return build_scene(county=county, township=township, size=0)
 
 
-def _search(client, township, q):
-    return client.get(reverse("search", kwargs={"township": township.slug}), {"q": q})
+def _search(client, township, q, **headers):
+    return client.get(reverse("search", kwargs={"township": township.slug}), {"q": q}, **headers)
 
 
 def test_a_miss_is_counted_by_township_and_words_even_from_the_page_cache(client, scene, township):
@@ -35,6 +35,34 @@ def test_a_miss_is_counted_by_township_and_words_even_from_the_page_cache(client
         _search(client, township, "火星移民")
     _search(client, township, "宅基地")  # found: not a miss
     assert [(m.query, m.count) for m in SearchMiss.objects.all()] == [("火星移民", 3)]
+
+
+PHONE_BROWSER = "Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 Mobile MicroMessenger/8.0.50"
+
+
+def test_every_residents_search_is_counted_for_the_month_figures_even_from_the_page_cache(client, scene, township):
+    for _ in range(3):
+        _search(client, township, "宅基地", HTTP_USER_AGENT=PHONE_BROWSER)
+    _search(client, township, "火星移民")
+    _search(client, township, "")  # the empty search page: nothing searched
+    client.get(reverse("search", kwargs={"township": township.slug}), {"category": "x"})  # browsing, not searching
+    day = SearchDay.objects.get(township=township)
+    assert (day.searches, day.misses) == (4, 1)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"},
+        {"HTTP_USER_AGENT": PHONE_BROWSER, "HTTP_SEC_PURPOSE": "prefetch"},
+        {"HTTP_USER_AGENT": "python-requests/2.32"},
+    ],
+    ids=["crawler", "prefetch", "script"],
+)
+def test_crawlers_prefetches_and_scripts_are_not_counted_as_searches_or_misses(client, scene, township, headers):
+    for q in ("宅基地", "火星移民"):
+        _search(client, township, q, **headers)
+    assert not SearchDay.objects.exists() and not SearchMiss.objects.exists()
 
 
 def test_no_personal_data_is_kept_of_a_miss():

@@ -45,6 +45,26 @@ def test_scans_count_the_days_of_the_period_only(s):
     assert by_month == {datetime.date(2026, 10, 1): 8, datetime.date(2026, 11, 1): 50, datetime.date(2026, 12, 1): 0}
 
 
+def test_searches_and_searches_without_a_result_count_the_days_of_the_period_only(s):
+    assert figures.searches([s.a, s.b], OCTOBER) == {
+        s.a.pk: {"total": 6, "without_result": 3},
+        s.b.pk: {"total": 1, "without_result": 0},
+    }
+    assert figures.searches([s.a], Period.quarter(2026, 4))[s.a.pk] == {"total": 8, "without_result": 3}
+    row = tables.table_build([s.a, s.b], OCTOBER, today=AFTER_OCTOBER).rows[0]
+    assert (row.values["searches"], row.values["searches_without_result"]) == (6, 3)
+    assert row.values["searches_without_result_percent"] == 50.0
+
+
+def test_fixing_a_miss_later_does_not_change_a_months_search_figures(s):
+    from search.misses import miss_fix
+
+    before = figures.searches([s.a], OCTOBER)[s.a.pk]
+    item = builders.make_item(township=s.a, office=builders.make_office(township=s.a))
+    miss_fix(township=s.a, query="火星移民", item=item, as_synonym=True)
+    assert figures.searches([s.a], OCTOBER)[s.a.pk] == before == {"total": 6, "without_result": 3}
+
+
 def test_enquiries_received_and_answered_in_beijing_time(s):
     assert figures.enquiries([s.a, s.b], OCTOBER) == {
         s.a.pk: {"received": 4, "answered": 3},
@@ -142,6 +162,9 @@ def test_the_table_totals_marks_the_weakest_and_sorts(s):
     assert "ratings_satisfied_percent" in b.weakest and "scans" in b.weakest
     assert "requests_overdue" in a.weakest
     assert table.totals["reports_received"] == 5
+    assert (table.totals["searches"], table.totals["searches_without_result"]) == (7, 3)
+    assert table.totals["searches_without_result_percent"] == round(100 * 3 / 7, 1)
+    assert "searches_without_result_percent" in a.weakest
     assert table.totals["ratings_total"] == 7
     assert table.totals["ratings_satisfied_percent"] == round(100 * 4 / 7, 1)
     assert table.totals["reports_median_days"] == 3.0
@@ -171,4 +194,4 @@ def test_the_county_table_costs_the_same_queries_for_2_and_20_townships(period):
         townships += [more.a, more.b]
     large, table = _queries(townships, period)
     assert len(table.rows) == 20
-    assert small == large <= 12  # 7 figures (9 when the lists are read live) + 3 for the pages
+    assert small == large <= 13  # 8 figures (10 when the lists are read live) + 3 for the pages

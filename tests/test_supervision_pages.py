@@ -71,6 +71,11 @@ def test_every_figure_of_a_clerks_month_links_to_the_rows_it_counts(client, s):
             assert listing.context["cl"].result_count == count, figure
         else:
             assert sum(day.count for day in listing.context["cl"].result_list) == 8
+    for figure, field, total in [("searches", "searches", 6), ("searches_without_result", "misses", 3)]:
+        row = re.search(rf'data-figure="{figure}".*?<td class="n">.*?href="([^"]+)"[^>]*>(\d+)<', html, re.S)
+        assert row and int(row[2]) == total, figure
+        days = client.get(row[1].replace("&amp;", "&")).context["cl"].result_list
+        assert sum(getattr(day, field) for day in days) == total, figure  # the days behind the figure add up to it
     for level, count in [(1, 2), (2, 1), (5, 1)]:
         link = re.search(rf'data-figure="rating-level-{level}".*?href="([^"]+)"', html, re.S)[1]
         assert client.get(link.replace("&amp;", "&")).context["cl"].result_count == count
