@@ -133,7 +133,7 @@ def _parameters(request, names):
     query_string = request.META.get("QUERY_STRING", "")
     # Most query strings hold only what no page reads (WeChat's from=singlemessage&isappinstalled=0):
     # then they need no parsing. A percent sign may spell a name in escapes: parse then.
-    if "%" not in query_string and not any(f"{name}=" in query_string for name in names):
+    if "%" not in query_string and not any(name in query_string for name in names):
         return ()
     query = request.GET
     return tuple((name, tuple(query.getlist(name))) for name in sorted(names) if name in query)

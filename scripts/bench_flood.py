@@ -34,7 +34,17 @@ It prints each round and the totals: the home's requests/s alone and under the
 flood, their ratio (issue 11 asks for at least 80 %), the home's p99 under the
 flood, and how many flood requests were answered and how many refused (429).
 With a per-process cache each worker counts a client on its own, so a client
-gets up to workers × PORTAL_HEAVY_RATE. One run of the defaults takes about
+gets up to workers × PORTAL_HEAVY_RATE.
+
+Reading the ratio: a sync worker serves its waiting connections in turn, and a
+refusal costs it about what a cached page or a static file costs (gunicorn's
+own per-request work dominates: measured 473 µs of CPU for a refusal, 590 µs
+for the cached home, 453 µs for a static file). Eight flooding connections
+against the home's four then take about two thirds of the worker, whatever
+Django does, and the faster the home, the lower its share: on 2026-11-30, the
+same script, 1 worker, back to back, main kept 204 of 430 req/s (47 %), this
+branch 303 of 1,059 (29 %). Behind nginx's delaying ``limit_req`` the flood
+waits in nginx and costs the worker nothing (96–103 %). One run of the defaults takes about
 2 × (20 + rounds × (2 × duration + 4)) seconds. The machine's load average is
 printed: on a shared machine compare figures of the same run only.
 """

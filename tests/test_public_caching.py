@@ -440,6 +440,8 @@ def test_early_answers_keep_the_parameters_a_page_reads(client, scene):
         assert _answered_early(again) and again["ETag"] == filtered["ETag"], variant
     escaped = client.get(url + "?%74ype=行政检查")  # "type", spelled in escapes
     assert escaped["ETag"] == filtered["ETag"]
+    bare = client.get(url + "?type")  # read by the view as type="": not the copy of another address
+    assert not _answered_early(bare)
     assert client.get(url + "?from=timeline")["ETag"] == whole["ETag"]
 
 
