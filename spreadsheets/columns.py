@@ -110,8 +110,9 @@ class Lookup:
         if self.missing == "%(value)s":
             return message
         labels = list(dict.fromkeys(str(self.label(obj)) for obj in ctx.table(self).values()))
-        wanted = self.normalise(text)
-        by_key = {self.normalise(label): label for label in labels}
+        # Keys are compared as text: a window's number normalises to an int, which difflib cannot read.
+        wanted = str(self.normalise(text))
+        by_key = {str(self.normalise(label)): label for label in labels}
         close = [by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=3, cutoff=0.6)]
         close += [
             label

@@ -302,3 +302,19 @@ def test_an_empty_fee_visits_online_level_or_offer_cell_means_not_filled(hall, t
         existing.code: ("", "", None, "", None),  # a cell emptied on purpose empties the fact
         "DL-303": ("local", "不收费", 0, "none", False),
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["9号窗口", "9", "九号窗口"])
+def test_a_window_that_does_not_exist_is_a_row_message_naming_the_windows_there_are(hall, township, typed):
+    item = hall["items"][0]
+    before = table_counts()
+    sheet = [["事项编号", "受理窗口"], [item.code, typed]]
+
+    result = import_lists_file(xlsx({"服务事项": sheet}), "清单.xlsx", township=township, dry_run=False)
+
+    [message] = result.error_messages()
+    assert message.startswith("工作表「服务事项」第2行「受理窗口」：本乡镇没有") and typed in message
+    numbers = sorted(str(w.number) for w in township.windows.all())
+    assert numbers and all(f"「{n}」" in message or n in message for n in numbers)
+    assert table_counts() == before
