@@ -31,10 +31,15 @@ _STATUS_NOTICE = {
 
 
 def _where(office, window):
+    """Where a resident goes for an item: the window and ITS floor, or the office and its floor.
+
+    The window may sit in the service hall on another floor than the item's office.
+    """
+    if window is not None:
+        return f"{window.office.floor_label} {window.number}号{window.name}"
     if office is None:
         return ""
-    place = f"{window.number}号{window.name}" if window is not None else office.name
-    return f"{office.floor_label} {place}"
+    return f"{office.floor_label} {office.name}"
 
 
 def _item_row(item):
@@ -183,7 +188,7 @@ def _items(q):
     return (
         ServiceItem.objects.filter(q)
         .exclude(status=ServiceItem.Status.DRAFT)
-        .select_related("office", "window", "merged_into")
+        .select_related("office", "window__office", "merged_into")
         .prefetch_related(
             Prefetch("materials", queryset=Material.objects.only("pk", "item_id", "name").order_by("order", "pk"))
         )
@@ -393,7 +398,9 @@ def _deleted(kind):
 
 
 def _items_of_office(office):
-    return list(ServiceItem.objects.filter(office=office).values_list("pk", flat=True))
+    # Its own items, and those whose window sits in it: a result names the window's floor.
+    items = ServiceItem.objects.filter(Q(office=office) | Q(window__office=office))
+    return list(items.values_list("pk", flat=True).distinct())
 
 
 def _items_merged_into(item):

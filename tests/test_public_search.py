@@ -86,7 +86,7 @@ def test_search_page_lists_results_with_where_to_go(client, scene, township):
     # The item first; the post and list entry about homesteads follow (the search finds more than items now).
     html = response.content.decode()
     assert html.index(f'href="{scene.homestead.get_absolute_url()}"') < html.index("管理岗</a>")
-    assertContains(response, "2楼 1号综合受理窗口")  # where to go
+    assertContains(response, "1楼 1号综合受理窗口")  # where to go: the window in the hall, not the office upstairs
     assertContains(response, 'value="宅基地"')
 
 
@@ -124,3 +124,28 @@ def test_a_nul_character_in_the_search_is_ignored_not_a_server_error(client, sce
     # A NUL pasted or typed into the address: PostgreSQL refuses it in any text parameter.
     response = client.get(reverse("search", kwargs={"township": township.slug}), params)
     assert response.status_code == 200
+
+
+def test_a_result_gives_the_floor_of_the_window_not_of_the_items_office(client, county, township):
+    upstairs = builders.make_office(township=township, name="社会事务办公室", floor=2)
+    hall = builders.make_office(township=township, name="便民服务中心", floor=1)
+    window = builders.make_window(township=township, office=hall, number=7, name="综合受理窗口")
+    builders.make_item(township=township, office=upstairs, window=window, code="F-1", name="最低生活保障审核")
+
+    response = client.get(reverse("search", kwargs={"township": township.slug}), {"q": "最低生活保障"})
+
+    assertContains(response, "1楼 7号综合受理窗口")
+    assertNotContains(response, "2楼 7号")
+
+
+def test_moving_the_hall_to_another_floor_moves_its_windows_in_the_results(client, county, township):
+    upstairs = builders.make_office(township=township, name="社会事务办公室", floor=2)
+    hall = builders.make_office(township=township, name="便民服务中心", floor=1)
+    window = builders.make_window(township=township, office=hall, number=7, name="综合受理窗口")
+    builders.make_item(township=township, office=upstairs, window=window, code="F-2", name="最低生活保障审核")
+    hall.floor = 3
+    hall.save()
+
+    response = client.get(reverse("search", kwargs={"township": township.slug}), {"q": "最低生活保障"})
+
+    assertContains(response, "3楼 7号综合受理窗口")
