@@ -162,7 +162,13 @@ def _item_events(records, names):
         elif now_in and entered is not None and entered.date > when:
             # Not in effect yet when this was recorded: its publication date may have been moved.
             entered.date = _effective(when, record["publish_from"])
-        elif was_in and new is None:
+        elif was_in and new == ServiceItem.Status.DRAFT and entered is not None and entered.date >= when:
+            # Taken back to a draft before it took effect (the admin does this at once when a new item
+            # lacks what residents need): it never was in the catalogue.
+            events.remove(entered)
+            entered = None
+            ever_in = any(e.kind in (ADDED, RESTORED) for e in events)
+        elif was_in and (new is None or new == ServiceItem.Status.DRAFT):
             events.append(Event(REMOVED, when, code, name))
         elif was_in and new == ServiceItem.Status.WITHDRAWN:
             events.append(Event(WITHDRAWN, record["withdrawn_on"] or when, code, name))

@@ -118,6 +118,28 @@ def test_the_catalogue_changes_are_listed_by_date_with_the_count_after_each(clie
     assert "2026年6月1日" in html and "并入“高龄补贴申请”" in html
 
 
+def test_an_item_taken_back_to_a_draft_is_not_news_the_same_day_and_taken_off_later(client, township):
+    kept = builders.make_item(township=township, name="高龄补贴申请", code="B-1")
+    # The admin saves a new item as 在办, then keeps it a draft when it lacks what residents need.
+    at_once = builders.make_item(township=township, name="测试草稿：农机购置补贴申请", code="B-2")
+    at_once.status = ServiceItem.Status.DRAFT
+    at_once.save()
+    later = builders.make_item(township=township, name="旧证明办理", code="B-3")
+    ServiceItem.history.filter(id__in=[kept.pk, later.pk], history_type="+").update(
+        history_date=timezone.make_aware(datetime.datetime(2026, 1, 5, 9))
+    )
+    later.status = ServiceItem.Status.DRAFT  # published in January, taken back to a draft today
+    later.save()
+
+    page = changelog(client, township)
+
+    events = [(v.date, e.label, e.name) for v in page.context["versions"] for e in v.events]
+    assert all(name != at_once.name for _d, _l, name in events)
+    assert (timezone.localdate(), "撤下", "旧证明办理") in events
+    assert page.context["total"] == 1
+    assert at_once.name not in page.content.decode()
+
+
 def test_items_loaded_without_history_still_show_when_they_were_added_and_withdrawn(client, township):
     item = builders.make_item(
         township=township, name="老事项", status=ServiceItem.Status.WITHDRAWN, withdrawn_on=datetime.date(2025, 5, 5)
