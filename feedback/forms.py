@@ -16,6 +16,18 @@ PREFERRED_DAYS_AHEAD = 60
 mobile_or_landline = phone_validator
 
 
+def _phone(label, *, required=False, help_text=""):
+    """A phone field a phone fills from its number keypad (``type="tel"``), checked as a mobile or landline."""
+    return forms.CharField(
+        label=label,
+        max_length=20,
+        required=required,
+        validators=[mobile_or_landline],
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+
 class HoneypotForm(forms.Form):
     """A form with a field people never see (the wrapper is ``hidden``) and simple bots fill in.
 
@@ -42,9 +54,7 @@ class ReportForm(HoneypotForm):
     problem = forms.ChoiceField(label=_("哪里不对"), choices=Problem.choices, widget=forms.RadioSelect)
     note = _text(_("具体说明"), 500, rows=3, help_text=_("如：电话打不通、应该是 0359-0123456；最多 500 字。"))
     name = _text(_("您的称呼（可不填）"), 30)
-    phone = forms.CharField(
-        label=_("联系电话（可不填）"), max_length=20, required=False, validators=[mobile_or_landline]
-    )
+    phone = _phone(_("联系电话（可不填）"))
 
     def clean(self):
         data = super().clean()
@@ -58,12 +68,7 @@ class RequestForm(HoneypotForm):
 
     service = forms.ChoiceField(label=_("需要"), choices=Service.choices, widget=forms.RadioSelect)
     name = _text(_("姓名"), 30, required=True)
-    phone = forms.CharField(
-        label=_("手机或电话"),
-        max_length=20,
-        validators=[mobile_or_landline],
-        help_text=_("工作人员用它联系您；查询进度要用它的后四位。"),
-    )
+    phone = _phone(_("手机或电话"), required=True, help_text=_("工作人员用它联系您；查询进度要用它的后四位。"))
     village_name = _text(_("所在村（社区）"), 30)
     preferred_date = forms.DateField(
         label=_("希望哪天"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -100,13 +105,7 @@ class RatingForm(HoneypotForm):
 
     level = forms.TypedChoiceField(label=_("您的评价"), choices=_level_choices, coerce=int, widget=forms.RadioSelect)
     comment = _text(_("意见或建议（可不填）"), 300, rows=3)
-    phone = forms.CharField(
-        label=_("联系电话（可不填）"),
-        max_length=20,
-        required=False,
-        validators=[mobile_or_landline],
-        help_text=_("不满意时留下电话，工作人员会打电话问您情况。"),
-    )
+    phone = _phone(_("联系电话（可不填）"), help_text=_("不满意时留下电话，工作人员会打电话问您情况。"))
     channel = forms.ChoiceField(
         choices=[(RatingChannel.QR, RatingChannel.QR.label), (RatingChannel.WEB, RatingChannel.WEB.label)],
         initial=RatingChannel.WEB,

@@ -53,6 +53,17 @@ def test_the_item_page_offers_only_what_the_item_offers(client, scene):
     assert Case.objects.count() == 0  # home visit is not offered for this item
 
 
+def test_every_phone_box_opens_the_phones_number_keypad(client, scene):
+    slug, item = scene.a.slug, scene.item
+    for url in (
+        reverse("feedback_request", kwargs={"township": slug, "pk": item.pk}),
+        f"/t/{slug}/report/item/{item.pk}/",
+    ):
+        html = client.get(url).content.decode()
+        phone_input = re.search(r'<input[^>]*name="phone"[^>]*>', html)
+        assert phone_input and 'type="tel"' in phone_input[0], url
+
+
 def test_a_withdrawn_item_takes_no_requests(client, scene):
     url = reverse("feedback_request", kwargs={"township": scene.a.slug, "pk": scene.withdrawn.pk})
     assert client.get(url).status_code == 404
