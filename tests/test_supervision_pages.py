@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from supervision.closing import month_close
 from tests import builders, supervision_scene
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,50 @@ def test_every_figure_of_a_clerks_month_links_to_the_rows_it_counts(client, s):
         link = re.search(rf'data-figure="rating-level-{level}".*?href="([^"]+)"', html, re.S)[1]
         assert client.get(link.replace("&amp;", "&")).context["cl"].result_count == count
     assert "<svg" in html and "扫码次数（按月）" in html
+
+
+def _linked_figure(html, figure):
+    """The figure's number as the page shows it and the address it links to (None when not linked)."""
+    row = re.search(rf'<tr data-figure="{figure}">.*?<td class="n">(.*?)</td>', html, re.S)
+    assert row, figure
+    link = re.fullmatch(r'<a href="([^"]+)">(\d+)</a>', row[1])
+    return (int(link[2]), link[1].replace("&amp;", "&")) if link else (row[1], None)
+
+
+def test_each_linked_figure_opens_a_list_of_exactly_the_rows_it_counts(client, s):
+    client.force_login(s.clerk_a)
+    october = client.get(
+        reverse("admin:supervision_township", kwargs={"township": "dongling"}) + "?period=2026-10"
+    ).content.decode()
+    # Requests: 1 done by its date; overdue: one closed late, one left open past its date (and, once 3 November
+    # has passed, the one due then). Poor ratings: the 4 followed up in time, the 5 late.
+    expected = {"requests_on_time": 1, "requests_overdue": None, "ratings_followed_in_time": 1}
+    expected["ratings_followup_missed"] = 1
+    for figure, count in expected.items():
+        shown, href = _linked_figure(october, figure)
+        assert href, figure
+        assert client.get(href).context["cl"].result_count == shown, figure
+        assert count is None or shown == count, figure
+    assert _linked_figure(october, "requests_overdue")[0] >= 2
+    # The lists as they are now: the current month's state figures link to exactly the rows counted (a draft,
+    # a withdrawn item, a staff member who left and a confirmed liaison row are in the lists but not counted).
+    now = client.get(reverse("admin:supervision_township", kwargs={"township": "dongling"})).content.decode()
+    for figure in ("items_past_check", "phones_past_check", "liaisons_unconfirmed"):
+        shown, href = _linked_figure(now, figure)
+        assert shown == 1 and href, figure
+        assert client.get(href).context["cl"].result_count == 1, figure
+
+
+def test_a_closed_months_list_figures_do_not_link_to_todays_lists(client, s):
+    month_close([s.a, s.b], supervision_scene.OCTOBER)
+    client.force_login(s.clerk_a)
+    html = client.get(
+        reverse("admin:supervision_township", kwargs={"township": "dongling"}) + "?period=2026-10"
+    ).content.decode()
+    assert "该时段结束时留存的数" in html
+    for figure in ("items_past_check", "phones_past_check", "liaisons_unconfirmed"):
+        shown, href = _linked_figure(html, figure)
+        assert href is None and shown != "未留存", figure
 
 
 def test_the_county_table_page_costs_the_same_queries_for_2_and_20_townships(client, s):
