@@ -166,3 +166,28 @@ def test_the_bulletin_has_the_table_and_a_page_per_township(client, s):
     assert "发文单位：瑞河县政务服务中心" in html
     assert html.count('class="sheet township"') == 2
     assert html.count("<svg") == 6
+
+
+def test_a_share_of_nothing_shows_a_dash_and_only_a_closed_months_unkept_list_figures_show_not_kept(client, s):
+    # August 2026: no searches, no ratings, no fixes, and close_month never ran.
+    html = _get(client, s.reviewer, TABLE, "?period=2026-08").content.decode()
+    row = re.search(r'<tr data-township="dongling">(.*?)</tr>', html, re.S)[1]
+    cells = dict(re.findall(r'<td data-column="([a-z_]+)"[^>]*>([^<]*)</td>', row))
+    for key in ("searches_without_result_percent", "ratings_satisfied_percent", "reports_median_days"):
+        assert cells[key] == "—", key
+    for key in ("items_past_check", "phones_past_check", "liaisons_unconfirmed"):
+        assert cells[key] == "未留存", key
+    assert cells["searches"] == "0"
+    township = _get(
+        client, s.reviewer, "admin:supervision_township", "?period=2026-08", township="dongling"
+    ).content.decode()
+    assert re.search(r'data-figure="searches_without_result_percent">.*?<td class="n">—</td>', township, re.S)
+    assert re.search(r'data-figure="ratings_satisfied_percent">.*?<td class="n">—</td>', township, re.S)
+    response = _get(client, s.reviewer, "admin:supervision_xlsx", f"?period=2026-08&county={s.county.pk}")
+    sheet = load_workbook(io.BytesIO(response.content))["汇总"]
+    headers = [c.value for c in sheet[2]]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    for name in ("东岭乡", "合计"):
+        assert rows[name][headers.index("搜索·没搜到占比（%）")] == "—"
+        assert rows[name][headers.index("好差评·满意率（%）")] == "—"
+        assert rows[name][headers.index("清单维护·事项超期未核对")] == "未留存"
