@@ -46,6 +46,7 @@ def test_a_reviewer_sees_every_township_of_the_county_sorted_with_totals(client,
 def test_a_clerk_sees_only_their_own_township(client, s):
     html = _get(client, s.clerk_b, TABLE, "?period=2026-10").content.decode()
     assert 'data-township="xichuan"' in html and 'data-township="dongling"' not in html
+    assert "全县合计" not in html and "<tfoot>" not in html  # one township is no county total
     assert _get(client, s.clerk_b, "admin:supervision_township", township="dongling").status_code == 404
 
 

@@ -7,6 +7,7 @@ from supervision.table import figure_shown
 
 register = template.Library()
 
+
 @register.filter
 def figure(values, key):
     """``values[key]`` as shown: the number, 未留存 where a list figure was not kept, — where nothing was counted."""
