@@ -206,6 +206,7 @@ def bulletin(request):
     table = tables.table_build(townships, period, order=request.GET.get("o", ""))
     f_details = tables.details(townships, period, f=table.figures)
     issuer = (request.GET.get("issuer") or "").strip()[:60] or county.name
+    issued_on = timezone.localdate()
     context = {
         "county": county,
         "period": period,
@@ -213,7 +214,9 @@ def bulletin(request):
         "groups": _groups(table.columns),
         "pages": [(t, f_details[t.pk]) for t in townships],
         "issuer": issuer,
-        "issued_on": timezone.localdate(),
+        "issued_on": issued_on,
+        # A period still running is counted up to the day the bulletin is printed, and says so.
+        "counted_until": issued_on if period.start <= issued_on <= period.last_day else None,
         "state_is_live": not period.is_closed(),
     }
     return TemplateResponse(request, "print/supervision_bulletin.html", context)

@@ -7,9 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from supervision.closing import month_close
+from supervision.periods import Period
 from tests import builders, supervision_scene
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +194,17 @@ def test_a_share_of_nothing_shows_a_dash_and_only_a_closed_months_unkept_list_fi
         assert rows[name][headers.index("搜索·没搜到占比（%）")] == "—"
         assert rows[name][headers.index("好差评·满意率（%）")] == "—"
         assert rows[name][headers.index("清单维护·事项超期未核对")] == "未留存"
+
+
+def test_the_bulletin_of_a_period_still_running_is_counted_up_to_its_issue_date(client, s):
+    today = timezone.localdate()
+    running = Period.quarter(today.year, (today.month - 1) // 3 + 1)
+    html = _get(client, s.reviewer, "admin:supervision_bulletin", f"?period={running.key}").content.decode()
+    start, issued = f"{running.start.year}年{running.start.month}月1日", f"{today.year}年{today.month}月{today.day}日"
+    assert f"统计时段：{start}—{issued}（截至印发日）" in html
+    last = running.last_day
+    assert f"{last.year}年{last.month}月{last.day}日" not in html or last == today
+    ended = running.previous()
+    html = _get(client, s.reviewer, "admin:supervision_bulletin", f"?period={ended.key}").content.decode()
+    last = ended.last_day
+    assert f"—{last.year}年{last.month}月{last.day}日</span>" in html and "截至印发日" not in html
