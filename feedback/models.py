@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +49,22 @@ class Status(models.TextChoices):
 
 
 CLOSED = (Status.DONE, Status.DECLINED)
+
+
+# The supervision's request timeliness (supervision.figures counts with these; the case list filters with them).
+def closed_by_due_q(prefix=""):
+    """Cases closed (done or declined) on or before their due date; ``prefix`` reaches the case through a relation."""
+    return Q(**{f"{prefix}closed_at__isnull": False, f"{prefix}closed_at__date__lte": F(f"{prefix}due_on")})
+
+
+def done_on_time_q(prefix=""):
+    """Cases closed as done on or before their due date (按期办结)."""
+    return Q(**{f"{prefix}status": Status.DONE}) & closed_by_due_q(prefix)
+
+
+def late_q(today):
+    """Cases not closed by their due date, once it is before ``today`` (逾期: closing late keeps them so)."""
+    return Q(due_on__lt=today) & ~closed_by_due_q()
 
 
 class About(models.TextChoices):
@@ -324,6 +340,11 @@ class Level(models.IntegerChoices):
 
 
 POOR_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)
+
+
+def followed_in_time_q():
+    """Poor ratings whose follow-up case was closed as done on or before its due date (差评按期回访)."""
+    return Q(level__in=POOR_LEVELS) & done_on_time_q("followup__")
 
 
 class RatingChannel(models.TextChoices):

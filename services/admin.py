@@ -101,6 +101,21 @@ class ServiceItemAdminForm(forms.ModelForm):
                 raise
 
 
+class InForceFilter(admin.SimpleListFilter):
+    """Items a resident can apply for today (in force or suspended, within their dates): those the checks count."""
+
+    title = _("是否在办")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("在办（含暂停）"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.in_force()
+        return queryset
+
+
 @admin.register(ServiceItem)
 class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     # One workbook (or three CSV files) per township: items, their materials, their steps.
@@ -118,6 +133,7 @@ class ServiceItemAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "online_depth",
         "deferral_allowed",
         LastCheckedFilter,
+        InForceFilter,
     )
     list_select_related = ("township", "office", "window")
     # Codes match whole (DL-001 is not DL-0010); names, sayings and summaries match any part.

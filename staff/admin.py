@@ -1,8 +1,12 @@
 """Admin for county departments, offices, windows, staff, posts and the liaison table."""
 
+import datetime
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import scoping
@@ -128,6 +132,26 @@ class HoldingInline(TrackedTabularInline):
         return {"post": {"township_id": parent.township_id}} if parent.township_id else {}
 
 
+def _stale_cutoff():
+    return timezone.localdate() - datetime.timedelta(days=settings.PORTAL_STALE_AFTER_DAYS)
+
+
+class PhoneCheckedFilter(admin.SimpleListFilter):
+    """In-post staff with a phone on record nobody has rung lately: the supervision's 电话超期未核对."""
+
+    title = _("电话核对")
+    parameter_name = "phone_checked"
+
+    def lookups(self, request, model_admin):
+        days = settings.PORTAL_STALE_AFTER_DAYS
+        return [("stale", _("在岗且超过 %(days)d 天未核对电话") % {"days": days})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stale":
+            return queryset.phone_not_checked_since(_stale_cutoff())
+        return queryset
+
+
 @admin.register(Staff)
 class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [StaffResource]
@@ -141,7 +165,7 @@ class StaffAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "active",
         "phone_checked_on",
     )
-    list_filter = (*township_filters(), "active", "mobile_public")
+    list_filter = (*township_filters(), "active", "mobile_public", PhoneCheckedFilter)
     list_select_related = ("township",)
     search_fields = ("name", "job_title", "office_phone", "mobile")
     ordering = ("township_id", "name")  # the index of staff_name_unique_in_township
@@ -290,6 +314,22 @@ class LiaisonDepartmentFilter(admin.SimpleListFilter):
         return queryset.filter(department_id=int(value) if value.isdigit() else None)
 
 
+class ConfirmedFilter(admin.SimpleListFilter):
+    """Rows the county side has not confirmed lately (or whose contact changed since): 对接未确认."""
+
+    title = _("县级确认")
+    parameter_name = "confirmed"
+
+    def lookups(self, request, model_admin):
+        days = settings.PORTAL_STALE_AFTER_DAYS
+        return [("stale", _("超过 %(days)d 天未确认或联系人已变") % {"days": days})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stale":
+            return queryset.not_confirmed_since(_stale_cutoff())
+        return queryset
+
+
 @admin.register(Liaison)
 class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
     resource_classes = [LiaisonResource]
@@ -303,7 +343,7 @@ class LiaisonAdmin(SpreadsheetAdminMixin, TrackedAdmin):
         "county_contact_phone",
         "confirmed_on",
     )
-    list_filter = (*township_filters("post__township"), LiaisonDepartmentFilter)
+    list_filter = (*township_filters("post__township"), LiaisonDepartmentFilter, ConfirmedFilter)
     list_select_related = ("post", "post__township", "department", "section", "section__department")
     search_fields = (
         "post__title",

@@ -6,6 +6,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from supervision.table import figure_shown
+
 
 def workbook_bytes(table, *, title):
     """Return the xlsx bytes of ``table`` (a ``supervision.table.Table``): one row per township, then the totals."""
@@ -20,8 +22,8 @@ def workbook_bytes(table, *, title):
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.rows:
-        sheet.append([row.township.name] + [row.values[c.key] for c in table.columns])
-    sheet.append(["合计"] + [table.totals[c.key] for c in table.columns])
+        sheet.append([row.township.name] + [figure_shown(row.values, c.key) for c in table.columns])
+    sheet.append(["合计"] + [figure_shown(table.totals, c.key) for c in table.columns])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 16

@@ -22,11 +22,22 @@ import datetime
 import statistics
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from feedback.models import POOR_LEVELS, Case, Kind, Level, Rating, Service, Status
+from feedback.models import (
+    POOR_LEVELS,
+    Case,
+    Kind,
+    Level,
+    Rating,
+    Service,
+    Status,
+    done_on_time_q,
+    followed_in_time_q,
+    late_q,
+)
 from portal.models import QRScanDay
 from search.models import SearchDay
 from services.models import ServiceItem
@@ -171,13 +182,12 @@ def median_days(days):
 
 
 def _request_counts(today):
-    closed_by_due = Q(closed_at__isnull=False, closed_at__date__lte=F("due_on"))
     return {
         "received": Count("pk"),
-        "on_time": Count("pk", filter=Q(status=Status.DONE) & closed_by_due),
+        "on_time": Count("pk", filter=done_on_time_q()),
         # Not closed (done or declined) by its due date, once that date has passed. Closing late keeps it
         # overdue, so the figure only grows until the period's last due date and then stays.
-        "overdue": Count("pk", filter=Q(due_on__lt=today) & ~closed_by_due),
+        "overdue": Count("pk", filter=late_q(today)),
         "declined": Count("pk", filter=Q(status=Status.DECLINED)),
     }
 
@@ -234,12 +244,7 @@ def ratings(townships, period):
     ids = _ids(townships)
     blank = {**{level: 0 for level in Level.values}, "total": 0, "poor": 0, "followed_in_time": 0}
     out = {pk: dict(blank) for pk in ids}
-    in_time = Q(
-        level__in=POOR_LEVELS,
-        followup__status=Status.DONE,
-        followup__closed_at__isnull=False,
-        followup__closed_at__date__lte=F("followup__due_on"),
-    )
+    in_time = followed_in_time_q()
     rows = (
         Rating.objects.filter(township__in=ids, created_at__gte=period.start_at(), created_at__lt=period.end_at())
         .values("township")

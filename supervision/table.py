@@ -47,6 +47,22 @@ COLUMNS = [
 COLUMN_KEYS = [c.key for c in COLUMNS]
 
 
+NO_DATA = "—"  # nothing to count: a share of no searches, a median of no fixes
+NOT_KEPT = "未留存"  # a closed month's list figure that close_month never stored
+
+
+def figure_shown(values, key):
+    """``values[key]`` as the page, the bulletin and the xlsx show it: the number, or why there is none.
+
+    None is never shown as 0: a state figure of a closed month never kept reads 未留存, any other
+    (a percentage or median with nothing to count) reads —.
+    """
+    value = values.get(key)
+    if value is None:
+        return NOT_KEPT if key in figures.STATE_FIGURES else NO_DATA
+    return value
+
+
 def _percent(part, whole):
     return round(100 * part / whole, 1) if whole else None
 

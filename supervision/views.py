@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from feedback.models import Case, Enquiry, Rating
 from portal.models import County, QRScanDay
-from portal.scoping import townships_for
+from portal.scoping import scope_of, townships_for
 from search.models import SearchDay
 from services.models import ServiceItem
 from staff.models import Liaison, Staff
@@ -100,6 +100,8 @@ def table_page(request):
         "table": table,
         "headers": headers,
         "groups": _groups(table.columns),
+        # A clerk's table is their own township: a totals row would repeat it under the county's name.
+        "county_totals": not scope_of(request.user).is_clerk,
         "bulletin_href": url("supervision_bulletin") + "?" + base,
         "xlsx_href": url("supervision_xlsx") + "?" + base,
     }
@@ -169,18 +171,26 @@ def row_links(request, township, period):
         "requests_declined": _changelist(request, Case, kind="request", status="declined", **received),
         "ratings_total": _changelist(request, Rating, **received),
         "ratings_poor": _changelist(request, Rating, level__in="4,5", **received),
-        "items_past_check": _changelist(request, ServiceItem, checked="stale", township__id__exact=township.pk),
-        "phones_past_check": _changelist(request, Staff, township__id__exact=township.pk, active__exact=1),
-        "liaisons_unconfirmed": _changelist(request, Liaison, post__township__id__exact=township.pk),
+        # The lists filter as of today, as the requests figures count (the township page counts as of today).
+        "requests_on_time": _changelist(request, Case, kind="request", timeliness="on_time", **received),
+        "requests_overdue": _changelist(request, Case, kind="request", timeliness="overdue", **received),
+        "ratings_followed_in_time": _changelist(request, Rating, followed_up="in_time", **received),
+        "ratings_followup_missed": _changelist(request, Rating, followed_up="missed", **received),
     }
     for service in ("proxy", "appointment", "home_visit"):
         links[f"requests_{service}"] = _changelist(request, Case, kind="request", service=service, **received)
     for level in range(1, 6):
         links[f"ratings_{level}"] = _changelist(request, Rating, level=level, **received)
-    for key in ("requests_on_time", "requests_overdue"):
-        links[key] = links["requests_received"]
-    for key in ("ratings_followed_in_time", "ratings_followup_missed"):
-        links[key] = links["ratings_poor"]
+    if not period.is_closed():
+        # The lists as they are now: only an open period's state figures are counted live. A closed one's
+        # were kept at its end (MonthlyFigures), and today's list would not add up to them.
+        links["items_past_check"] = _changelist(
+            request, ServiceItem, in_force="yes", checked="stale", township__id__exact=township.pk
+        )
+        links["phones_past_check"] = _changelist(request, Staff, phone_checked="stale", township__id__exact=township.pk)
+        links["liaisons_unconfirmed"] = _changelist(
+            request, Liaison, confirmed="stale", post__township__id__exact=township.pk
+        )
     return links
 
 
@@ -196,6 +206,7 @@ def bulletin(request):
     table = tables.table_build(townships, period, order=request.GET.get("o", ""))
     f_details = tables.details(townships, period, f=table.figures)
     issuer = (request.GET.get("issuer") or "").strip()[:60] or county.name
+    issued_on = timezone.localdate()
     context = {
         "county": county,
         "period": period,
@@ -203,7 +214,9 @@ def bulletin(request):
         "groups": _groups(table.columns),
         "pages": [(t, f_details[t.pk]) for t in townships],
         "issuer": issuer,
-        "issued_on": timezone.localdate(),
+        "issued_on": issued_on,
+        # A period still running is counted up to the day the bulletin is printed, and says so.
+        "counted_until": issued_on if period.start <= issued_on <= period.last_day else None,
         "state_is_live": not period.is_closed(),
     }
     return TemplateResponse(request, "print/supervision_bulletin.html", context)

@@ -117,10 +117,13 @@ def build_lists(s):
     s.fresh_item = builders.make_item(township=s.a, office=office, last_checked_on=today)
     s.stale_item = builders.make_item(township=s.a, office=office, last_checked_on=long_ago)
     builders.make_item(township=s.a, office=office, last_checked_on=None, status="withdrawn", withdrawn_on=long_ago)
+    builders.make_item(township=s.a, office=office, last_checked_on=None, status="draft")  # not in force: not counted
     s.stale_staff = builders.make_staff(township=s.a, mobile="10012345678", phone_checked_on=None)
     builders.make_staff(township=s.a, mobile="10012345679", phone_checked_on=today)
+    builders.make_staff(township=s.a, mobile="10012345670", phone_checked_on=None, active=False)  # left: not counted
     post = builders.make_post(township=s.a, office=office)
     s.liaison = builders.make_liaison(post=post, department=builders.make_department(county=s.county))
+    builders.make_liaison(post=post, department=builders.make_department(county=s.county), confirmed_on=today)
     return s
 
 

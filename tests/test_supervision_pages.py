@@ -7,8 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from supervision.closing import month_close
+from supervision.periods import Period
 from tests import builders, supervision_scene
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +48,7 @@ def test_a_reviewer_sees_every_township_of_the_county_sorted_with_totals(client,
 def test_a_clerk_sees_only_their_own_township(client, s):
     html = _get(client, s.clerk_b, TABLE, "?period=2026-10").content.decode()
     assert 'data-township="xichuan"' in html and 'data-township="dongling"' not in html
+    assert "全县合计" not in html and "<tfoot>" not in html  # one township is no county total
     assert _get(client, s.clerk_b, "admin:supervision_township", township="dongling").status_code == 404
 
 
@@ -80,6 +84,50 @@ def test_every_figure_of_a_clerks_month_links_to_the_rows_it_counts(client, s):
         link = re.search(rf'data-figure="rating-level-{level}".*?href="([^"]+)"', html, re.S)[1]
         assert client.get(link.replace("&amp;", "&")).context["cl"].result_count == count
     assert "<svg" in html and "扫码次数（按月）" in html
+
+
+def _linked_figure(html, figure):
+    """The figure's number as the page shows it and the address it links to (None when not linked)."""
+    row = re.search(rf'<tr data-figure="{figure}">.*?<td class="n">(.*?)</td>', html, re.S)
+    assert row, figure
+    link = re.fullmatch(r'<a href="([^"]+)">(\d+)</a>', row[1])
+    return (int(link[2]), link[1].replace("&amp;", "&")) if link else (row[1], None)
+
+
+def test_each_linked_figure_opens_a_list_of_exactly_the_rows_it_counts(client, s):
+    client.force_login(s.clerk_a)
+    october = client.get(
+        reverse("admin:supervision_township", kwargs={"township": "dongling"}) + "?period=2026-10"
+    ).content.decode()
+    # Requests: 1 done by its date; overdue: one closed late, one left open past its date (and, once 3 November
+    # has passed, the one due then). Poor ratings: the 4 followed up in time, the 5 late.
+    expected = {"requests_on_time": 1, "requests_overdue": None, "ratings_followed_in_time": 1}
+    expected["ratings_followup_missed"] = 1
+    for figure, count in expected.items():
+        shown, href = _linked_figure(october, figure)
+        assert href, figure
+        assert client.get(href).context["cl"].result_count == shown, figure
+        assert count is None or shown == count, figure
+    assert _linked_figure(october, "requests_overdue")[0] >= 2
+    # The lists as they are now: the current month's state figures link to exactly the rows counted (a draft,
+    # a withdrawn item, a staff member who left and a confirmed liaison row are in the lists but not counted).
+    now = client.get(reverse("admin:supervision_township", kwargs={"township": "dongling"})).content.decode()
+    for figure in ("items_past_check", "phones_past_check", "liaisons_unconfirmed"):
+        shown, href = _linked_figure(now, figure)
+        assert shown == 1 and href, figure
+        assert client.get(href).context["cl"].result_count == 1, figure
+
+
+def test_a_closed_months_list_figures_do_not_link_to_todays_lists(client, s):
+    month_close([s.a, s.b], supervision_scene.OCTOBER)
+    client.force_login(s.clerk_a)
+    html = client.get(
+        reverse("admin:supervision_township", kwargs={"township": "dongling"}) + "?period=2026-10"
+    ).content.decode()
+    assert "该时段结束时留存的数" in html
+    for figure in ("items_past_check", "phones_past_check", "liaisons_unconfirmed"):
+        shown, href = _linked_figure(html, figure)
+        assert href is None and shown != "未留存", figure
 
 
 def test_the_county_table_page_costs_the_same_queries_for_2_and_20_townships(client, s):
@@ -121,3 +169,42 @@ def test_the_bulletin_has_the_table_and_a_page_per_township(client, s):
     assert "发文单位：瑞河县政务服务中心" in html
     assert html.count('class="sheet township"') == 2
     assert html.count("<svg") == 6
+
+
+def test_a_share_of_nothing_shows_a_dash_and_only_a_closed_months_unkept_list_figures_show_not_kept(client, s):
+    # August 2026: no searches, no ratings, no fixes, and close_month never ran.
+    html = _get(client, s.reviewer, TABLE, "?period=2026-08").content.decode()
+    row = re.search(r'<tr data-township="dongling">(.*?)</tr>', html, re.S)[1]
+    cells = dict(re.findall(r'<td data-column="([a-z_]+)"[^>]*>([^<]*)</td>', row))
+    for key in ("searches_without_result_percent", "ratings_satisfied_percent", "reports_median_days"):
+        assert cells[key] == "—", key
+    for key in ("items_past_check", "phones_past_check", "liaisons_unconfirmed"):
+        assert cells[key] == "未留存", key
+    assert cells["searches"] == "0"
+    township = _get(
+        client, s.reviewer, "admin:supervision_township", "?period=2026-08", township="dongling"
+    ).content.decode()
+    assert re.search(r'data-figure="searches_without_result_percent">.*?<td class="n">—</td>', township, re.S)
+    assert re.search(r'data-figure="ratings_satisfied_percent">.*?<td class="n">—</td>', township, re.S)
+    response = _get(client, s.reviewer, "admin:supervision_xlsx", f"?period=2026-08&county={s.county.pk}")
+    sheet = load_workbook(io.BytesIO(response.content))["汇总"]
+    headers = [c.value for c in sheet[2]]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    for name in ("东岭乡", "合计"):
+        assert rows[name][headers.index("搜索·没搜到占比（%）")] == "—"
+        assert rows[name][headers.index("好差评·满意率（%）")] == "—"
+        assert rows[name][headers.index("清单维护·事项超期未核对")] == "未留存"
+
+
+def test_the_bulletin_of_a_period_still_running_is_counted_up_to_its_issue_date(client, s):
+    today = timezone.localdate()
+    running = Period.quarter(today.year, (today.month - 1) // 3 + 1)
+    html = _get(client, s.reviewer, "admin:supervision_bulletin", f"?period={running.key}").content.decode()
+    start, issued = f"{running.start.year}年{running.start.month}月1日", f"{today.year}年{today.month}月{today.day}日"
+    assert f"统计时段：{start}—{issued}（截至印发日）" in html
+    last = running.last_day
+    assert f"{last.year}年{last.month}月{last.day}日" not in html or last == today
+    ended = running.previous()
+    html = _get(client, s.reviewer, "admin:supervision_bulletin", f"?period={ended.key}").content.decode()
+    last = ended.last_day
+    assert f"—{last.year}年{last.month}月{last.day}日</span>" in html and "截至印发日" not in html

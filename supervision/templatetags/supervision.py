@@ -3,18 +3,15 @@
 from django import template
 from django.utils.html import format_html
 
-register = template.Library()
+from supervision.table import figure_shown
 
-MISSING = "未留存"
+register = template.Library()
 
 
 @register.filter
 def figure(values, key):
-    """``values[key]`` as shown: the number, or 未留存 where no figure was kept (never a made-up 0)."""
-    value = values.get(key)
-    if value is None:
-        return "—" if key in ("reports_median_days", "ratings_satisfied_percent") else MISSING
-    return value
+    """``values[key]`` as shown: the number, 未留存 where a list figure was not kept, — where nothing was counted."""
+    return figure_shown(values, key)
 
 
 @register.simple_tag
