@@ -483,6 +483,14 @@ class ServiceItem(TrackedModel):
                 violation_error_message=_("到现场次数不应超过 5 次。"),
             ),
             models.CheckConstraint(
+                # 不用到现场 beside 网上申请，现场核验 contradicts itself on the card: on-site verification is a visit.
+                condition=~Q(visits=0, online_depth="apply"),
+                name="item_no_visit_not_verified_on_site",
+                violation_error_message=_(
+                    "“网上申请，现场核验”至少要到现场1次：到现场次数请填1或以上；确实不用到现场，网上办理请选“全程网办”。"
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(online_depth__in=["", "none", "info"]) | ~Q(online_url=""),
                 name="item_online_has_url",
                 violation_error_message=_("可以网上申请的事项必须填写网办地址。"),
@@ -521,6 +529,10 @@ class ServiceItem(TrackedModel):
                 errors["successor"] = _("事项不能改为办理它自己。")
             elif self.successor.township_id != self.township_id:
                 errors["successor"] = _("只能指向本乡镇的事项。")
+        if self.visits == 0 and self.online_depth == self.OnlineDepth.APPLY:
+            errors["visits"] = _(
+                "“网上申请，现场核验”至少要到现场1次：到现场次数请填1或以上；确实不用到现场，网上办理请选“全程网办”。"
+            )
         if errors:
             raise ValidationError(errors)
 
