@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline, township_filters
 from services import board_views
 from services.models import (
+    MATERIALS_MISSING,
     Category,
     CertificateRule,
     LegalBasis,
@@ -24,7 +25,13 @@ from services.models import (
     ServiceItem,
     Step,
 )
-from services.publishing import held_back_message, item_held_back, item_publish
+from services.publishing import (
+    held_back_message,
+    item_held_back,
+    item_publish,
+    published_incomplete_message,
+    published_item_missing,
+)
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.services import (
     CertificateRuleResource,
@@ -63,8 +70,26 @@ class LifeEventAdmin(admin.ModelAdmin):
     ordering = ("order", "name")
 
 
+class MaterialFormSet(forms.BaseInlineFormSet):
+    """Refuse removing the last material of a published item that has not said it needs none."""
+
+    def clean(self):
+        super().clean()
+        item = self.instance
+        if item.pk is None or not item.is_available or item.no_materials_needed:
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if kept or not self.initial_form_count():
+            return  # an item stored without materials already is listed on the board, not refused here
+        # Judged against the stored status: a draft (or new item) being published is held back instead.
+        stored = ServiceItem.objects.filter(pk=item.pk).values_list("status", flat=True).first()
+        if stored in (ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED):
+            raise ValidationError(published_incomplete_message(item, [MATERIALS_MISSING]))
+
+
 class MaterialInline(TrackedTabularInline):
     model = Material
+    formset = MaterialFormSet
     fields = (
         "order",
         "name",
@@ -99,6 +124,30 @@ class ServiceItemAdminForm(forms.ModelForm):
         except ServiceItem.office.RelatedObjectDoesNotExist:
             if "office" not in self.errors:
                 raise
+            return
+        self._refuse_published_incomplete()
+
+    def _refuse_published_incomplete(self):
+        """An item residents already see may not lose what they need: refuse the save, naming what is missing.
+
+        A draft (or a new item) given 在办 is held back as a draft instead
+        (``save_related``). Materials are inline rows, judged by their formset
+        (``MaterialFormSet``); here they count as present.
+        """
+        item = self.instance
+        was_published = item.pk is not None and self.initial.get("status") in (
+            ServiceItem.Status.IN_FORCE,
+            ServiceItem.Status.SUSPENDED,
+        )
+        if not was_published or not item.is_available:
+            return
+        stored = ServiceItem.objects.select_related("window").get(pk=item.pk)
+        # What it already lacked (written in bulk) is the board's to list; a save is refused for what it loses.
+        before = published_item_missing(item=stored, material_count=1)
+        missing = published_item_missing(item=item, material_count=1, before=before)
+        del item.material_count  # a stand-in for the judgement above, not the item's count
+        if missing:
+            self.add_error(None, published_incomplete_message(item, missing))
 
 
 class InForceFilter(admin.SimpleListFilter):

@@ -65,7 +65,7 @@ def _draft_label(item):
 
 
 def township_board(township, *, today=None):
-    """Return the ``Board`` of ``township``: 14 queries, one per section."""
+    """Return the ``Board`` of ``township``: 15 queries, one per section."""
     today = today or timezone.localdate()
     days = settings.PORTAL_STALE_AFTER_DAYS
     cutoff = today - datetime.timedelta(days=days)
@@ -149,6 +149,13 @@ def township_board(township, *, today=None):
             _draft_label,
             "admin:services_serviceitem_changelist",
             "?status__exact=draft",
+        ),
+        Section(
+            "published_incomplete",
+            _("已发布但缺少内容的事项"),
+            [i for i in items.lacking_for_publication().order_by("code") if i.missing_for_publication()],
+            lambda i: f"{i.code} {i.name}（{_('缺少：')}{'、'.join(map(str, i.missing_for_publication()))}）",
+            "admin:services_serviceitem_changelist",
         ),
         Section(
             "without_materials",

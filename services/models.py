@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Trim, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +121,10 @@ class TimeUnit(models.TextChoices):
     ON_THE_SPOT = "on_the_spot", _("即办（当场办结）")
 
 
+# What ``missing_for_publication()`` says when an item has no materials (and none is said to be needed).
+MATERIALS_MISSING = _("申请材料（或勾选“无需提交材料”）")
+
+
 def _relation_set(obj, name):
     """True when ``obj``'s foreign key ``name`` is set: by id, or to a row not saved yet (an import's new row)."""
     field = obj._meta.get_field(name)
@@ -171,6 +175,23 @@ class ServiceItemQuerySet(CheckedQuerySet):
     def with_publication_check(self):
         """Select and count what ``missing_for_publication()`` reads, so a list of drafts costs one query."""
         return self.select_related("window").annotate(material_count=models.Count("materials"))
+
+    def lacking_for_publication(self):
+        """Items without the fee, the number of visits or whom to see, as ``missing_for_publication()`` judges.
+
+        The database half of that judgement (one query, annotated for it), so
+        the board reads only such items (written in bulk, or before the admin
+        refused it). Materials and the time limit have their own lists
+        (``without_materials``, ``without_time_limit``).
+        """
+        whom_missing = Q(responsible_post__isnull=True) & (
+            Q(window__isnull=True) | Q(window__primary_staff__isnull=True, window__backup_staff__isnull=True)
+        )
+        return (
+            self.with_publication_check()
+            .annotate(fee_trimmed=Trim("fee"))
+            .filter(whom_missing | Q(fee_trimmed="") | Q(visits__isnull=True))
+        )
 
     def with_card(self):
         """Select what a list row or a short card shows: office, window, category."""
@@ -462,6 +483,14 @@ class ServiceItem(TrackedModel):
                 violation_error_message=_("到现场次数不应超过 5 次。"),
             ),
             models.CheckConstraint(
+                # 不用到现场 beside 网上申请，现场核验 contradicts itself on the card: on-site verification is a visit.
+                condition=~Q(visits=0, online_depth="apply"),
+                name="item_no_visit_not_verified_on_site",
+                violation_error_message=_(
+                    "“网上申请，现场核验”至少要到现场1次：到现场次数请填1或以上；确实不用到现场，网上办理请选“全程网办”。"
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(online_depth__in=["", "none", "info"]) | ~Q(online_url=""),
                 name="item_online_has_url",
                 violation_error_message=_("可以网上申请的事项必须填写网办地址。"),
@@ -500,6 +529,10 @@ class ServiceItem(TrackedModel):
                 errors["successor"] = _("事项不能改为办理它自己。")
             elif self.successor.township_id != self.township_id:
                 errors["successor"] = _("只能指向本乡镇的事项。")
+        if self.visits == 0 and self.online_depth == self.OnlineDepth.APPLY:
+            errors["visits"] = _(
+                "“网上申请，现场核验”至少要到现场1次：到现场次数请填1或以上；确实不用到现场，网上办理请选“全程网办”。"
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -549,7 +582,7 @@ class ServiceItem(TrackedModel):
         # ``material_count`` when annotated (the board's list of drafts), so a list never queries per row.
         has_materials = self.material_count > 0 if hasattr(self, "material_count") else self.materials.exists()
         if not self.no_materials_needed and not has_materials:
-            missing.append(_("申请材料（或勾选“无需提交材料”）"))
+            missing.append(MATERIALS_MISSING)
         if not _relation_set(self, "office"):
             missing.append(_("办理科室"))
         window = self.window if _relation_set(self, "window") else None

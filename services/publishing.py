@@ -30,6 +30,28 @@ def item_held_back(*, item, was_draft, material_count=None):
     return item.missing_for_publication()
 
 
+def published_item_missing(*, item, material_count=None, before=()):
+    """Return what a published (在办 or 暂停) ``item`` would newly lack after this edit (labels), or [].
+
+    An item already published is not turned back into a draft behind the
+    clerk's back: the edit is refused instead (the admin form, an import's
+    row), naming what is missing. ``before`` is what the stored item already
+    lacked (labels): an edit that loses nothing more is not refused, so an
+    item written incomplete in bulk can still be edited (the board lists it).
+    ``material_count`` as for ``item_held_back``.
+    """
+    already = {str(label) for label in before}
+    missing = item_held_back(item=item, was_draft=True, material_count=material_count)
+    return [label for label in missing if str(label) not in already]
+
+
+def published_incomplete_message(item, missing):
+    """Return the Chinese sentence refusing an edit that leaves published ``item`` without ``missing``."""
+    return _(
+        "“%(name)s”已发布，不能缺少：%(missing)s。请补齐后再保存；确实要撤下，请先把状态改为“草稿”或“已取消”。"
+    ) % {"name": item.name, "missing": "、".join(map(str, missing))}
+
+
 def held_back_message(item, missing):
     """Return the Chinese sentence a clerk reads when ``item`` stays a draft for lacking ``missing``."""
     return _("“%(name)s”仍为草稿，未发布：缺少%(missing)s。补齐后在后台发布。") % {

@@ -434,6 +434,12 @@ class SheetResource(Columns):
             if model_field.many_to_many:
                 continue
             setattr(instance, model_field.name, value)
+        # A changed phone whose row gives no new check date is not checked (staff.models.PhoneCheckFollowsPhone):
+        # bulk writes skip save(), so the model is asked here and the two cleared fields are written too.
+        forget = getattr(instance, "forget_phone_check_if_changed", None)
+        if forget is not None and forget():
+            _phones, date_name, by_name = instance.phone_check
+            instance._phone_check_forgotten = (date_name, by_name)
 
     def remember(self, instance, ctx):
         if self.lookup is not None:
@@ -521,6 +527,7 @@ class SheetResource(Columns):
                 continue
             if row.status == NEW or self.column(name) in row.changed:
                 names.append(model_field.name)
+        names.extend(n for n in getattr(row.instance, "_phone_check_forgotten", ()) if n not in names)
         return names
 
     def _stamp(self, row, ctx):

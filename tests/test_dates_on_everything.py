@@ -7,7 +7,10 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from services.board import township_board
+from spreadsheets.lists import import_lists_file
 from tests import builders
+from tests.admin_forms import form_data
+from tests.spreadsheet_files import xlsx
 
 CHECKED = datetime.date(2026, 10, 15)
 
@@ -48,3 +51,58 @@ def test_the_90_day_board_covers_offices_and_windows(township):
     board = township_board(township)
     assert [o.pk for o in board.section("offices").rows] == [office.pk]
     assert [w.pk for w in board.section("windows").rows] == [window.pk]
+
+
+# --- a new number is not a checked number ------------------------------------------------------------------
+
+
+def _change_staff_in_admin(client, person, **changes):
+    url = reverse("admin:staff_staff_change", args=[person.pk])
+    data = form_data(client.get(url))
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    person.refresh_from_db()
+
+
+def test_a_phone_changed_in_the_admin_is_no_longer_shown_as_checked(admin_client, client, township):
+    office = builders.make_office(township=township)
+    person = builders.make_staff(township=township, name="李明", phone_checked_on=CHECKED)
+    window = builders.make_window(township=township, office=office, primary_staff=person, departments=[])
+    _change_staff_in_admin(admin_client, person, office_phone="0359-0100077")
+    assert (person.phone_checked_on, person.phone_checked_by) == (None, None)
+    page = client.get(window.get_absolute_url()).content.decode()
+    assert "0359-0100077" in page and "（电话2026年10月15日核对）" not in page and "（电话尚未核对）" in page
+    assert person in township_board(township).section("staff_phones").rows
+
+
+def test_a_phone_changed_with_a_new_check_date_keeps_that_date(admin_client, superuser, township):
+    person = builders.make_staff(township=township, phone_checked_on=CHECKED)
+    _change_staff_in_admin(admin_client, person, mobile="10000000077", phone_checked_on="2026-11-02")
+    assert (person.phone_checked_on, person.phone_checked_by) == (datetime.date(2026, 11, 2), superuser)
+
+
+def test_other_changes_keep_the_phone_check(admin_client, township):
+    person = builders.make_staff(township=township, phone_checked_on=CHECKED)
+    _change_staff_in_admin(admin_client, person, job_title="副主任")
+    assert person.phone_checked_on == CHECKED
+
+
+def test_an_office_phone_changed_in_code_is_no_longer_shown_as_checked(client, township):
+    office = builders.make_office(township=township, name="便民服务中心", last_checked_on=CHECKED)
+    office.phone = "0359-0100088"
+    office.save(update_fields=["phone"])
+    office.refresh_from_db()
+    assert office.last_checked_on is None
+    assert "尚未核对" in client.get(office.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(("date_cell", "kept"), [("", None), ("2026-11-02", datetime.date(2026, 11, 2))])
+def test_an_import_changing_a_phone_clears_its_check_unless_the_row_dates_it(township, date_cell, kept):
+    person = builders.make_staff(township=township, name="李明", phone_checked_on=CHECKED)
+    header = ["姓名", "办公电话"] + (["电话核对日期"] if date_cell else [])
+    row = ["李明", "0359-0100099"] + ([date_cell] if date_cell else [])
+    result = import_lists_file(xlsx({"工作人员": [header, row]}), "人员.xlsx", township=township, dry_run=False)
+    assert result.applied, result.error_messages()
+    person.refresh_from_db()
+    assert (person.office_phone, person.phone_checked_on) == ("0359-0100099", kept)

@@ -282,6 +282,8 @@ def test_imported_rows_are_searchable_at_once_though_a_bulk_write_sends_no_signa
 @pytest.mark.django_db
 def test_an_empty_fee_visits_online_level_or_offer_cell_means_not_filled(hall, township):
     existing = hall["items"][0]
+    # A draft: an item in force may not lose its fee or visits (the file is refused, tests/test_publishing.py).
+    ServiceItem.objects.filter(pk=existing.pk).update(status=ServiceItem.Status.DRAFT)
     header = ["事项编号", "事项名称", "事项类型", "办理科室", "办理方式", "收费", "到现场次数", "网上办理", "帮代办"]
     sheets = {
         "服务事项": [

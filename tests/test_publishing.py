@@ -21,6 +21,7 @@ from services.models import Material, ServiceItem
 from services.publishing import item_publish
 from spreadsheets.lists import import_lists_file
 from tests import builders
+from tests.admin_forms import form_data
 from tests.spreadsheet_files import service_hall, xlsx
 
 TODAY = datetime.date.today()
@@ -249,10 +250,9 @@ def test_the_import_command_says_which_items_stay_drafts_and_publishes_a_draft_c
 
 
 def test_an_import_does_not_unpublish_an_item_already_in_force(township):
-    # As in the admin: the decision is taken when a draft is published, not on every later edit.
+    # As in the admin: an item already published is never turned back into a draft by a later edit.
     hall = service_hall(township)
     item = hall["items"][0]
-    Material.objects.filter(item=item).delete()
     result = import_lists_file(
         xlsx({"服务事项": [["事项编号", "一句话说明"], [item.code, "新的说明"]]}),
         "服务事项.xlsx",
@@ -262,6 +262,101 @@ def test_an_import_does_not_unpublish_an_item_already_in_force(township):
     assert result.applied and result.notices() == []
     item.refresh_from_db()
     assert item.status == ServiceItem.Status.IN_FORCE and item.summary == "新的说明"
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "missing"),
+    [("收费", "", "收费（不收费请写“不收费”）"), ("到现场次数", "", "到现场次数")],
+)
+def test_an_import_refuses_blanking_a_fact_of_an_item_in_force(township, header, cell, missing):
+    hall = service_hall(township)
+    item = hall["items"][0]
+    result = import_lists_file(
+        xlsx({"服务事项": [["事项编号", "一句话说明", header], [item.code, "新的说明", cell]]}),
+        "服务事项.xlsx",
+        township=township,
+        dry_run=False,
+    )
+    assert not result.applied
+    said = " ".join(message for r in result.reports for row in r.rows for _c, message in row.errors)
+    assert f"“{item.name}”已发布，不能缺少：{missing}。" in said
+    item.refresh_from_db()
+    assert item.summary != "新的说明" and item.fee and item.visits is not None  # the whole file was refused
+
+
+def test_an_item_already_incomplete_can_still_be_edited_and_stays_on_the_board(township):
+    # Written incomplete in bulk: an edit that loses nothing more is not refused.
+    hall = service_hall(township)
+    item = hall["items"][0]
+    Material.objects.filter(item=item).delete()
+    result = import_lists_file(
+        xlsx({"服务事项": [["事项编号", "一句话说明"], [item.code, "新的说明"]]}),
+        "服务事项.xlsx",
+        township=township,
+        dry_run=False,
+    )
+    assert result.applied
+    item.refresh_from_db()
+    assert item.status == ServiceItem.Status.IN_FORCE and item.summary == "新的说明"
+
+
+# --- the admin form refuses what an import refuses -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "missing"),
+    [("fee", "收费（不收费请写“不收费”）"), ("visits", "到现场次数"), ("promised_limit_value", "承诺时限")],
+)
+@pytest.mark.parametrize("status", [ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED])
+def test_the_admin_refuses_blanking_a_fact_of_a_published_item(client, township, post, clerk, field, missing, status):
+    extra = {"suspended_from": TODAY, "status_reason": "系统升级"} if status == ServiceItem.Status.SUSPENDED else {}
+    item = builders.make_item(township=township, materials=1, responsible_post=post, status=status, **extra)
+    item.legal_limit_value = None
+    item.save()
+    client.force_login(clerk)
+    url = reverse("admin:services_serviceitem_change", args=[item.pk])
+    data = form_data(client.get(url))
+    data[field] = ""
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form is shown again, with what was typed
+    page = response.content.decode()
+    assert f"“{item.name}”已发布，不能缺少：{missing}。" in page
+    item.refresh_from_db()
+    assert item.status == status and getattr(item, field) not in ("", None)
+
+
+def test_the_admin_refuses_removing_the_last_material_of_an_item_in_force(client, township, post, clerk):
+    item = builders.make_item(township=township, materials=1, responsible_post=post)
+    client.force_login(clerk)
+    url = reverse("admin:services_serviceitem_change", args=[item.pk])
+    data = form_data(client.get(url))
+    data["materials-0-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "不能缺少：申请材料（或勾选“无需提交材料”）" in response.content.decode()
+    assert item.materials.count() == 1
+
+
+def test_the_admin_still_saves_a_complete_item_in_force(client, township, post, clerk):
+    item = builders.make_item(township=township, materials=1, responsible_post=post)
+    client.force_login(clerk)
+    url = reverse("admin:services_serviceitem_change", args=[item.pk])
+    data = form_data(client.get(url))
+    data["fee"] = "工本费10元"
+    assert client.post(url, data).status_code == 302
+    item.refresh_from_db()
+    assert item.fee == "工本费10元" and item.status == ServiceItem.Status.IN_FORCE
+
+
+def test_the_board_lists_items_in_force_that_lack_a_fact(client, township, post, clerk):
+    lacking = builders.make_item(township=township, materials=1, responsible_post=post, name="缺收费的在办事项")
+    builders.make_item(township=township, materials=1, responsible_post=post, name="齐全的在办事项")
+    ServiceItem.objects.filter(pk=lacking.pk).update(fee="", visits=None)  # a bulk write skips the form
+    client.force_login(clerk)
+    section = client.get("/admin/board/").context["board"].section("published_incomplete")
+    labels = [label for label, _ in section.entries]
+    assert len(labels) == 1 and "缺收费的在办事项" in labels[0]
+    assert "收费" in labels[0] and "到现场次数" in labels[0]
 
 
 def test_search_finds_an_item_scheduled_for_publication_from_its_date_without_a_save(client, township, monkeypatch):

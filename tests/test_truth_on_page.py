@@ -12,14 +12,16 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from services.models import Material, ServiceItem
 from services.publishing import item_publish
+from spreadsheets.lists import import_lists_file
 from staff.models import Office
 from tests import builders
+from tests.spreadsheet_files import service_hall, xlsx
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +93,14 @@ def test_an_office_without_a_phone_sends_the_caller_to_the_township_line(client,
 
 @pytest.mark.parametrize(
     ("visits", "depth", "handling"),
-    list(itertools.product([None, 0, 1, 2], ["", *ServiceItem.OnlineDepth.values], ["", "local", "village_proxy"])),
+    [
+        combination
+        for combination in itertools.product(
+            [None, 0, 1, 2], ["", *ServiceItem.OnlineDepth.values], ["", "local", "village_proxy"]
+        )
+        # 不用到现场 with on-site verification is refused (test_an_item_cannot_say_no_visit_and_verify_on_site).
+        if combination[:2] != (0, "apply")
+    ],
 )
 def test_card_and_details_agree_on_visits_and_online(client, township, office, visits, depth, handling):
     url = "https://zwfw.example.invalid/" if depth in ("apply", "full") else ""
@@ -351,3 +360,43 @@ def test_an_office_nobody_placed_on_a_floor_says_so_instead_of_1楼(client, town
     where = home.split("去哪里办各楼层")[1]
     assert where.index("2楼" + placed.name) < where.index("楼层未填写综治中心")  # numbered floors first
     assert "1楼" not in where
+
+
+# --- 不用到现场 and 网上申请，现场核验 contradict each other ------------------------------------------------------
+
+NO_VISIT_BUT_ON_SITE = "“网上申请，现场核验”至少要到现场1次"
+
+
+def test_an_item_cannot_say_no_visit_and_verify_on_site(township):
+    item = builders.make_item(township=township, materials=1)
+    item.visits, item.online_depth, item.online_url = 0, "apply", "https://example.invalid/apply"
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert NO_VISIT_BUT_ON_SITE in " ".join(refused.value.message_dict["visits"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceItem.objects.filter(pk=item.pk).update(
+            visits=0, online_depth="apply", online_url="https://example.invalid/a"
+        )
+
+
+@pytest.mark.parametrize(("visits", "depth", "line"), [(0, "full", "不用到现场"), (1, "apply", "最多跑1次")])
+def test_no_visit_goes_with_fully_online_and_on_site_verification_with_a_visit(client, township, visits, depth, line):
+    item = builders.make_item(
+        township=township, materials=1, visits=visits, online_depth=depth, online_url="https://example.invalid/apply"
+    )
+    item.full_clean()
+    card = _text(client.get(item.get_absolute_url()))
+    assert line in card and not ("不用到现场" in card and "网上申请，现场核验" in card)
+
+
+def test_an_import_refuses_no_visit_with_on_site_verification(township):
+    service_hall(township)
+    header = ["事项编号", "事项名称", "事项类型", "办理科室", "到现场次数", "网上办理", "网办地址"]
+    rows = [
+        header,
+        ["DL-401", "网上申请的事项", "公共服务", "社会事务办", 0, "网上申请，现场核验", "https://example.invalid/a"],
+    ]
+    result = import_lists_file(xlsx({"服务事项": rows}), "服务事项.xlsx", township=township, dry_run=False)
+    assert not result.applied
+    assert any(NO_VISIT_BUT_ON_SITE in message for message in result.error_messages())
+    assert not ServiceItem.objects.filter(township=township, code="DL-401").exists()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 
 from services.models import (
+    MATERIALS_MISSING,
     Category,
     CertificateRule,
     LegalBasis,
@@ -29,7 +30,12 @@ from services.models import (
     Step,
     TimeUnit,
 )
-from services.publishing import held_back_message, item_held_back
+from services.publishing import (
+    held_back_message,
+    item_held_back,
+    published_incomplete_message,
+    published_item_missing,
+)
 from spreadsheets.columns import (
     SPLIT_LINES,
     ChoiceWidget,
@@ -375,6 +381,10 @@ class ServiceItemResource(SheetResource):
     def assign(self, instance, values):
         # The publishing decision (services.publishing) depends on what the item was before this file.
         instance._was_draft = instance.pk is None or instance.status == ServiceItem.Status.DRAFT
+        if not instance._was_draft and instance.is_available:
+            # What it lacked before this file (materials aside): a row is refused only for what it loses.
+            instance._missing_before = published_item_missing(item=instance, material_count=1)
+            del instance.material_count
         super().assign(instance, values)
 
     def after_file(self, report, result, ctx):
@@ -385,6 +395,7 @@ class ServiceItemResource(SheetResource):
         draft, and its note names what is missing. The file stays one
         transaction: nothing is refused for it.
         """
+        self._refuse_published_incomplete(report, result)
         rows = [
             r
             for r in report.rows
@@ -404,6 +415,35 @@ class ServiceItemResource(SheetResource):
                 # A draft that stays a draft: its status is no change, and a row with nothing else is none.
                 row.changed = [c for c in row.changed if c != self.column("status")]
                 row.status = UPDATE if row.changed else SKIP
+
+    def _refuse_published_incomplete(self, report, result):
+        """Refuse a changed row that leaves an item already published (在办 or 暂停) without what residents need.
+
+        As the admin form does: the row is an error naming what is missing, so
+        the whole file is refused (one transaction) rather than a published
+        item losing its fee or visits, or quietly turning back into a draft.
+        """
+        rows = [
+            r
+            for r in report.rows
+            if r.status == UPDATE and not getattr(r.instance, "_was_draft", True) and r.instance.is_available
+        ]
+        if not rows:
+            return
+        counts = _material_counts(rows, result)
+        stored = dict(
+            Material.objects.filter(item__in=[r.instance.pk for r in rows])
+            .values("item")
+            .annotate(n=Count("pk"))
+            .values_list("item", "n")
+        )
+        for row in rows:
+            item = row.instance
+            before = list(getattr(item, "_missing_before", []))
+            if not stored.get(item.pk):
+                before.append(MATERIALS_MISSING)  # stored without materials already: the board lists it
+            if missing := published_item_missing(item=item, material_count=counts[id(item)], before=before):
+                row.error("", published_incomplete_message(item, missing))
 
 
 def _material_counts(rows, result):
