@@ -14,6 +14,7 @@ import io
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -164,7 +165,7 @@ def test_an_item_code_merged_down_counts_for_every_row_it_covers(clerk):
 
 
 @pytest.mark.django_db
-def test_codes_that_lost_their_leading_zeros_match_the_items_they_came_from(clerk, dongling):
+def test_codes_that_lost_their_leading_zeros_match_the_items_they_came_from(clerk, dongling, tmp_path):
     folder = CASES / "leading-zeros"
     by_command(folder / "setup_items_001_002.csv", "服务事项", dry_run=False)
     # An empty 状态 cell now creates drafts, and empty fee, visits, online, level and offer cells leave them
@@ -182,13 +183,44 @@ def test_codes_that_lost_their_leading_zeros_match_the_items_they_came_from(cler
     )
     items = ServiceItem.objects.filter(township=dongling).count()
 
-    counted, errors = both(clerk, "services_serviceitem", folder / "roundtrip_libreoffice_服务事项.xlsx", resource=0)
+    roundtrip = folder / "roundtrip_libreoffice_服务事项.xlsx"
+
+    # The workbook came from the demo before 0 visits with 网上申请，现场核验 was refused as a contradiction
+    # (issue 14): those rows, and only those, are refused; nothing is written, no item "1" or "2" appears.
+    _counted, errors = both(clerk, "services_serviceitem", roundtrip, resource=0)
+    contradicted = {"DL-001", "DL-009", "DL-019", "DL-026", "DL-033"}
+    assert errors and all("网上申请，现场核验”至少要到现场1次" in e for e in errors)
+    assert {int(re.search(r"第(\d+)行", e)[1]) for e in errors} == _rows_of(roundtrip, contradicted)
+    assert ServiceItem.objects.filter(township=dongling).count() == items
+
+    # The same LibreOffice workbook with those rows mended as the demo now has them (one visit; DL-033,
+    # where complaints are made online, fully online): the codes match and nothing changes.
+    mended = tmp_path / "roundtrip_mended.xlsx"
+    workbook = openpyxl.load_workbook(roundtrip)
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        code = row[header.index("事项编号")].value
+        if code == "DL-033":
+            row[header.index("网上办理")].value = "全程网办"
+        elif code in contradicted:
+            row[header.index("到现场次数")].value = 1
+    workbook.save(mended)
+    counted, errors = both(clerk, "services_serviceitem", mended, resource=0)
 
     assert errors == []
     assert counted["服务事项"]["new"] == 0 and counted["服务事项"]["update"] == 0
-    by_command(folder / "roundtrip_libreoffice_服务事项.xlsx", dry_run=False)
+    by_command(mended, dry_run=False)
     assert ServiceItem.objects.filter(township=dongling).count() == items
     assert not ServiceItem.objects.filter(township=dongling, code__in=["1", "2"]).exists()
+
+
+def _rows_of(path, codes):
+    """The sheet row numbers (header is row 1) of the rows whose 事项编号 is in ``codes``."""
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("事项编号")
+    return {number for number, row in enumerate(rows[1:], start=2) if row[column] in codes}
 
 
 @pytest.mark.django_db
