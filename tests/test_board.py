@@ -179,7 +179,7 @@ def test_the_query_count_does_not_grow_with_the_township(client, township, clerk
     client.force_login(clerk)
     client.get(URL)
 
-    # session, user, scope, township, then one query per section (8 stale, 7 incomplete),
+    # session, user, scope, township, then one query per section (8 stale, 8 incomplete),
     # then the admin's navigation: the user's own and the user's groups' permissions,
     # then the search misses of the last 30 days (none here),
     # then the residents' queue counts (feedback): townships in sight, cases, ratings.
