@@ -65,6 +65,15 @@ REDIS_CACHES = {
 }
 
 
+@pytest.fixture
+def per_process_cache(settings):
+    """The single-machine default, a per-process cache, even in a ``--redis-cache`` run.
+
+    For tests of what only that set-up does (the change stamp kept in a file under ``VAR_DIR``).
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _redis_cache_for_the_run(request):
     """With ``--redis-cache``: every test of the run uses the Redis cache (its own database, emptied first)."""

@@ -100,7 +100,7 @@ def test_a_bulk_update_shows_on_the_next_request_too(township):
     assert "导入后的事项" in Client().get(path).content.decode()
 
 
-def test_a_save_made_by_another_process_shows_on_the_next_request(township, settings, tmp_path):
+def test_a_save_made_by_another_process_shows_on_the_next_request(township, settings, tmp_path, per_process_cache):
     # Another gunicorn worker: the stamp is in a file every process reads, not in this one's cache.
     from django.db import connection
 

@@ -371,7 +371,7 @@ def test_a_clerks_transaction_moves_the_stamp_again_when_it_commits(scene, djang
     assert freshness.stamp() != during
 
 
-def test_a_write_by_another_process_shows_at_the_next_request(client, scene, settings, tmp_path):
+def test_a_write_by_another_process_shows_at_the_next_request(client, scene, settings, tmp_path, per_process_cache):
     # Another gunicorn worker or an import command: its versions reach the database, its stamp the
     # file every process on the machine reads (a per-process cache cannot carry it).
     from django.db import connection
@@ -474,7 +474,7 @@ def test_a_scheduled_publication_shows_on_the_cached_home_on_its_date(client, sc
     assertContains(client.get(url), "明天发布的事项")  # nothing was written: the date alone
 
 
-def test_without_a_stamp_file_every_hit_checks_the_versions(client, scene, settings, tmp_path):
+def test_without_a_stamp_file_every_hit_checks_the_versions(client, scene, settings, tmp_path, per_process_cache):
     # VAR_DIR unusable: no stamp can be shared, so no copy is trusted without a look at the versions.
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
