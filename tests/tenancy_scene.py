@@ -12,6 +12,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
 from portal.models import QRCode, QRScanDay
@@ -101,7 +102,7 @@ def build_tenancy_scene():
         setattr(s, f"clerk_{key}", user)
     s.reviewer_x, _ = staff_account_ensure(username="reviewer-x", county=s.x, password=PASSWORD)
     s.superuser = get_user_model().objects.create_superuser("root", "root@example.invalid", PASSWORD)
-    s.today = datetime.date.today()
+    s.today = timezone.localdate()
     return s
 
 

@@ -6,6 +6,7 @@ import itertools
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
 from services.models import ServiceItem, TimeUnit
@@ -15,7 +16,7 @@ from tests import builders
 URL = "/admin/board/"
 _versions = itertools.count(1)
 PASSWORD = "Board-tests-2026!"
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # only for dates far from the edge: a test run can cross midnight
 RECENT = TODAY - datetime.timedelta(days=2)
 LONG_AGO = TODAY - datetime.timedelta(days=settings.PORTAL_STALE_AFTER_DAYS + 1)
 

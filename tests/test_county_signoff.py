@@ -6,12 +6,11 @@ township clerk cannot confirm for the county. A township's former address
 redirects to the current one.
 """
 
-import datetime
-
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
 from staff.models import DepartmentSection, Liaison
@@ -19,7 +18,12 @@ from staff.oversight import county_oversight, liaisons_confirm
 from tests import builders
 
 PASSWORD = "Signoff-tests-2026!"
-TODAY = datetime.date.today()
+
+
+def _today():
+    """Return the township's today as pages write it (年月日), read when asked: a run can cross midnight."""
+    today = timezone.localdate()
+    return f"{today.year}年{today.month}月{today.day}日"
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +69,7 @@ def test_a_county_change_reaches_both_townships_at_once_and_clears_the_confirmat
     for t in (township, other_township):
         page = _liaison_page(client, t)
         assert "周县联" in page and "0359-0300011" in page
-        assert f"县级{TODAY.year}年{TODAY.month}月{TODAY.day}日确认" in page
+        assert f"县级{_today()}确认" in page
 
     section.head_name, section.phone = "钱新联", "0359-0300012"
     section.save()
@@ -74,7 +78,7 @@ def test_a_county_change_reaches_both_townships_at_once_and_clears_the_confirmat
         page = _liaison_page(client, t)
         assert "钱新联" in page and "0359-0300012" in page
         assert "周县联" not in page and "0359-0300011" not in page
-        assert "确认" in page and "待县级确认" in page and f"{TODAY.year}年{TODAY.month}月{TODAY.day}日确认" not in page
+        assert "确认" in page and "待县级确认" in page and f"{_today()}确认" not in page
     assert all(not r.is_confirmed for r in Liaison.objects.select_related("section"))
     report = county_oversight(township.county)
     assert {r.pk for r in report.gap("liaisons_not_confirmed").rows} == {r.pk for r in rows}
@@ -95,7 +99,7 @@ def test_a_clerk_cannot_confirm_for_the_county(client, township, clerk, shared):
     )
     rows[0].refresh_from_db()
     assert rows[0].confirmed_on is None
-    assert "县级" + f"{TODAY.year}年" not in _liaison_page(client, township)
+    assert "县级" + f"{timezone.localdate().year}年" not in _liaison_page(client, township)
 
 
 def test_the_reviewer_confirms_on_the_confirm_page(client, township, other_township, reviewer, shared):

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from services.board import township_board
 from spreadsheets.lists import import_lists_file
@@ -46,7 +47,7 @@ def test_certificate_rules_show_their_check_date_and_who(client, township):
 
 def test_the_90_day_board_covers_offices_and_windows(township):
     office = builders.make_office(township=township, name="久未核对的办公室")
-    builders.make_office(township=township, name="刚核对的办公室", last_checked_on=datetime.date.today())
+    builders.make_office(township=township, name="刚核对的办公室", last_checked_on=timezone.localdate())
     window = builders.make_window(township=township, office=office, departments=[])
     board = township_board(township)
     assert [o.pk for o in board.section("offices").rows] == [office.pk]

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from portal.models import County, QRCode, QRScanDay, Township, TownshipFormerSlug, UserScope, Village
 from services.models import (
@@ -571,7 +572,7 @@ def test_a_posts_contact_phone_skips_someone_who_has_left(township):
 )
 def test_a_check_date_after_today_is_refused(township, build, field):
     obj = build(township)
-    setattr(obj, field, datetime.date.today() + datetime.timedelta(days=30))
+    setattr(obj, field, timezone.localdate() + datetime.timedelta(days=30))
     with pytest.raises(ValidationError) as error:
         obj.full_clean()
     assert error.value.message_dict[field] == ["核对日期不能晚于今天。"]

@@ -24,7 +24,6 @@ from tests import builders
 from tests.admin_forms import form_data
 from tests.spreadsheet_files import service_hall, xlsx
 
-TODAY = datetime.date.today()
 PASSWORD = "Publishing-tests-2026!"
 
 
@@ -141,30 +140,37 @@ def test_drafts_are_listed_on_the_clerks_board_with_what_they_lack(client, towns
 
 
 def test_a_scheduled_publication_takes_effect_by_itself(client, township):
-    item = builders.make_item(township=township, materials=1, publish_from=TODAY + datetime.timedelta(days=1))
+    item = builders.make_item(
+        township=township, materials=1, publish_from=timezone.localdate() + datetime.timedelta(days=1)
+    )
     assert client.get(item.get_absolute_url()).status_code == 404
     assert not ServiceItem.objects.in_force().filter(pk=item.pk).exists()
-    assert ServiceItem.objects.in_force(today=TODAY + datetime.timedelta(days=1)).filter(pk=item.pk).exists()
-    ServiceItem.objects.filter(pk=item.pk).update(publish_from=TODAY)
+    assert (
+        ServiceItem.objects.in_force(today=timezone.localdate() + datetime.timedelta(days=1))
+        .filter(pk=item.pk)
+        .exists()
+    )
+    ServiceItem.objects.filter(pk=item.pk).update(publish_from=timezone.localdate())
     cache.clear()
     assert client.get(item.get_absolute_url()).status_code == 200
 
 
 def test_a_scheduled_withdrawal_takes_effect_by_itself(client, township):
-    item = builders.make_item(township=township, materials=1, withdraw_from=TODAY + datetime.timedelta(days=1))
+    today = timezone.localdate()
+    item = builders.make_item(township=township, materials=1, withdraw_from=today + datetime.timedelta(days=1))
     assert ServiceItem.objects.in_force().filter(pk=item.pk).exists()
-    ServiceItem.objects.filter(pk=item.pk).update(withdraw_from=TODAY)
+    ServiceItem.objects.filter(pk=item.pk).update(withdraw_from=today)
     assert not ServiceItem.objects.in_force().filter(pk=item.pk).exists()
     text = client.get(item.get_absolute_url()).content.decode()
-    assert f"本事项已于{TODAY.year}年{TODAY.month}月{TODAY.day}日取消" in text
+    assert f"本事项已于{today.year}年{today.month}月{today.day}日取消" in text
     item.refresh_from_db()
     assert item.status == ServiceItem.Status.IN_FORCE  # nothing was written: it is read that way
 
 
 def test_scheduled_dates_must_be_in_order(township):
     item = builders.make_item(township=township)
-    item.publish_from = TODAY
-    item.withdraw_from = TODAY
+    item.publish_from = timezone.localdate()
+    item.withdraw_from = timezone.localdate()
     with pytest.raises(ValidationError):
         item.full_clean()
 
@@ -309,7 +315,11 @@ def test_an_item_already_incomplete_can_still_be_edited_and_stays_on_the_board(t
 )
 @pytest.mark.parametrize("status", [ServiceItem.Status.IN_FORCE, ServiceItem.Status.SUSPENDED])
 def test_the_admin_refuses_blanking_a_fact_of_a_published_item(client, township, post, clerk, field, missing, status):
-    extra = {"suspended_from": TODAY, "status_reason": "系统升级"} if status == ServiceItem.Status.SUSPENDED else {}
+    extra = (
+        {"suspended_from": timezone.localdate(), "status_reason": "系统升级"}
+        if status == ServiceItem.Status.SUSPENDED
+        else {}
+    )
     item = builders.make_item(township=township, materials=1, responsible_post=post, status=status, **extra)
     item.legal_limit_value = None
     item.save()
@@ -360,7 +370,7 @@ def test_the_board_lists_items_in_force_that_lack_a_fact(client, township, post,
 
 
 def test_search_finds_an_item_scheduled_for_publication_from_its_date_without_a_save(client, township, monkeypatch):
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     item = builders.make_item(
         township=township, name="秸秆禁烧补助申领", keywords="秸秆补助", materials=1, publish_from=tomorrow
     )
@@ -378,7 +388,7 @@ def test_search_finds_an_item_scheduled_for_publication_from_its_date_without_a_
 
 
 def test_search_reads_an_item_past_its_scheduled_withdrawal_as_withdrawn_without_a_save(township, monkeypatch):
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     builders.make_item(township=township, name="旧式证明办理", keywords="旧证明", materials=1, withdraw_from=tomorrow)
     (today,) = engine.search(township, "旧证明")[1]
     assert (today.row["status"], today.row["retired"]) == ("in_force", False)

@@ -1,11 +1,10 @@
 """A true history (issue 14 item 7): 更新记录 counts from each row's history; a fixture load is no day of changes."""
 
-import datetime
-
 import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from services.models import ServiceItem
 from services.publishing import item_publish
@@ -40,7 +39,7 @@ def test_counts_after_each_date_follow_the_records(client, superuser):
         response = client.get(reverse("changelog", kwargs={"township": township.slug}))
         return [(v.date, sorted(e.kind for e in v.events), v.total_after) for v in response.context["versions"]]
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     builders.make_item(township=township, name="甲", materials=1)
     builders.make_item(township=township, name="乙", materials=1)
     draft = builders.make_item(

@@ -16,7 +16,6 @@ from staff.models import Absence, Staff
 from staff.whereabouts import township_board
 from tests import builders
 
-TODAY = datetime.date.today()
 DAY = datetime.timedelta(days=1)
 PASSWORD = "Whereabouts-tests-2026!"
 
@@ -33,18 +32,28 @@ def people(township):
 
 def test_an_absence_ends_on_its_end_date(township, people):
     away, _ = people
-    Absence.objects.create(staff=away, kind="trip", note="赴县里学习，11月25日回", start=TODAY - 5 * DAY, end=TODAY)
+    Absence.objects.create(
+        staff=away,
+        kind="trip",
+        note="赴县里学习，11月25日回",
+        start=timezone.localdate() - 5 * DAY,
+        end=timezone.localdate(),
+    )
     assert [p.name for p, _ in township_board(township)[1]] == ["陈出差"]
-    assert [p.name for p, _ in township_board(township, today=TODAY + DAY)[1]] == []
-    assert "陈出差" in [p.name for p in township_board(township, today=TODAY + DAY)[0]]
-    assert [p.name for p, _ in township_board(township, today=TODAY - 6 * DAY)[1]] == []  # not before it starts
+    assert [p.name for p, _ in township_board(township, today=timezone.localdate() + DAY)[1]] == []
+    assert "陈出差" in [p.name for p in township_board(township, today=timezone.localdate() + DAY)[0]]
+    assert [
+        p.name for p, _ in township_board(township, today=timezone.localdate() - 6 * DAY)[1]
+    ] == []  # not before it starts
 
 
 def test_the_public_board_says_who_is_away_until_when(client, township, people):
     away, _ = people
-    Absence.objects.create(staff=away, kind="trip", note="赴县里学习", start=TODAY, end=TODAY + 2 * DAY)
+    Absence.objects.create(
+        staff=away, kind="trip", note="赴县里学习", start=timezone.localdate(), end=timezone.localdate() + 2 * DAY
+    )
     page = client.get(reverse("whereabouts", kwargs={"township": township.slug})).content.decode()
-    end = TODAY + 2 * DAY
+    end = timezone.localdate() + 2 * DAY
     assert "陈出差" in page and "出差" in page and f"到{end.year}年{end.month}月{end.day}日" in page
     assert page.index("不在岗") < page.index("陈出差") < page.index("李在岗")
 
@@ -88,7 +97,7 @@ def test_an_old_undated_note_becomes_an_absence_on_the_day_it_was_recorded_and_n
     absence = Absence.objects.get()
     assert (absence.staff.name, absence.kind, absence.note) == ("王出差", "trip", "出差，11月25日回")
     assert absence.start == absence.end == timezone.localdate()  # recorded today: shown today only
-    board = township_board(Township_.objects.get(slug="migration-township"), today=TODAY + DAY)
+    board = township_board(Township_.objects.get(slug="migration-township"), today=timezone.localdate() + DAY)
     assert [p.name for p, _ in board[1]] == []  # the next day nobody is shown as away on an undated note
 
 
@@ -101,7 +110,12 @@ def test_a_clerk_records_an_absence_in_two_taps_and_a_return_in_one(client, town
     response = client.post("/admin/whereabouts/", {"staff": away.pk, "kind": "in_village"})  # tap 2
     assert response.status_code == 302
     absence = Absence.objects.get(staff=away)
-    assert (absence.kind, absence.start, absence.end, absence.created_by) == ("in_village", TODAY, TODAY, clerk)
+    assert (absence.kind, absence.start, absence.end, absence.created_by) == (
+        "in_village",
+        timezone.localdate(),
+        timezone.localdate(),
+        clerk,
+    )
     client.post("/admin/whereabouts/", {"staff": away.pk, "back": "1"})
     assert not Absence.objects.current().filter(staff=away).exists()
 
@@ -119,7 +133,9 @@ def test_a_reviewer_or_another_townships_clerk_cannot_record(client, township, o
 
 def test_the_township_home_links_to_its_whereabouts_board(client, township, people):
     away, _ = people
-    Absence.objects.create(staff=away, kind="meeting", note="县里开会", start=TODAY, end=TODAY)
+    Absence.objects.create(
+        staff=away, kind="meeting", note="县里开会", start=timezone.localdate(), end=timezone.localdate()
+    )
     home = client.get(township.get_absolute_url()).content.decode()
     board_url = reverse("whereabouts", kwargs={"township": township.slug})
     link = re.search(rf'<a href="{re.escape(board_url)}">([^<]*)', home)

@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests import builders
 from workdays.dates import DueDate, is_working_day, promised_due_date, working_day_add
@@ -84,7 +85,7 @@ def test_negative_count_is_refused():
 def test_item_page_shows_the_due_date_next_to_the_promise(client, township):
     cache.clear()
     item = builders.make_item(township=township, promised_limit_value=1, materials=1)
-    today = datetime.date.today()
+    today = timezone.localdate()
     due = working_day_add(today, 1)
     page = client.get(item.get_absolute_url()).content.decode()
     assert f"{due.date.year}年{due.date.month}月{due.date.day}日" in page
