@@ -21,6 +21,7 @@ from services.models import (
     TimeUnit,
 )
 from staff.models import Office, Post, Window
+from staff.whereabouts import absences_mark
 from workdays.dates import promised_due_date
 
 
@@ -139,12 +140,31 @@ def _government_service_jsonld(item, url):
 
 
 def _contact(item):
-    """Return ``{"person", "phone"}`` for the card's 找谁: the post's first holder, else the window's A."""
+    """Return ``{"person", "phone", "away"}`` for the card's 找谁: the post's first holder, else the window's A.
+
+    Call after ``absences_mark`` on the people shown: an A away today is passed
+    over for a B who is in, and named as ``away`` so the card says why.
+    """
     if item.responsible_post:
         person, phone = item.responsible_post.first_contact
-        return {"person": person, "phone": phone}
-    person = item.window.public_primary_staff if item.window else None
-    return {"person": person, "phone": person.public_phone if person else ""}
+        holders = item.responsible_post.public_holders
+        first = holders[0].staff if holders else None
+    else:
+        first = item.window.public_primary_staff if item.window else None
+        backup = item.window.public_backup_staff if item.window else None
+        person = backup if first and first.absence_today and backup and not backup.absence_today else first
+        phone = person.public_phone if person else ""
+    away = first if first is not None and first != person and first.absence_today else None
+    return {"person": person, "phone": phone, "away": away}
+
+
+def _people_shown(item):
+    """Return the staff an item's page names as whom to see: the post's holders, else the window's A and B."""
+    if item.responsible_post:
+        return [holder.staff for holder in item.responsible_post.public_holders]
+    if item.window:
+        return [item.window.public_primary_staff, item.window.public_backup_staff]
+    return []
 
 
 def _whom_to_ask(item):
@@ -162,6 +182,7 @@ def service_item(request, township, pk):
     item = get_object_or_404(ServiceItem.objects.public().for_notice_page(), township__slug=township, pk=pk).as_of()
     url = public_url(item.get_absolute_url())
     post = item.responsible_post
+    absences_mark(_people_shown(item))
     materials = list(item.materials.all())
     context = {
         "township": item.township,
@@ -277,6 +298,14 @@ def office(request, township, pk):
     office = get_object_or_404(
         Office.objects.with_duty_board().select_related("township__county"), township__slug=township, pk=pk
     )
+    absences_mark(
+        [
+            person
+            for window in office.windows.all()
+            for person in (window.public_primary_staff, window.public_backup_staff)
+        ]
+        + [holder.staff for post in office.posts.all() for holder in post.public_holders]
+    )
     context = {
         "township": office.township,
         "office": office,
@@ -293,6 +322,7 @@ def window(request, township, pk):
     window = get_object_or_404(
         Window.objects.with_people().select_related("township__county"), township__slug=township, pk=pk
     )
+    absences_mark([window.public_primary_staff, window.public_backup_staff])
     context = {
         "township": window.township,
         "window": window,
@@ -309,6 +339,7 @@ def post(request, township, pk):
     post = get_object_or_404(
         Post.objects.with_holders().select_related("township__county"), township__slug=township, pk=pk
     )
+    absences_mark([holder.staff for holder in post.public_holders])
     context = {
         "township": post.township,
         "post": post,

@@ -574,9 +574,11 @@ class Post(TrackedModel):
 
         A person's number is always that person's (``Staff.public_phone``), so a
         short card and the holder list below it cannot show two numbers for one
-        person; the post's own phone is named only when no holder has one.
+        person; the post's own phone is named only when no holder has one. A
+        holder away today (``absence_today``, set by
+        ``staff.whereabouts.absences_mark``) comes after those who are in.
         """
-        holders = self.public_holders
+        holders = sorted(self.public_holders, key=lambda h: getattr(h.staff, "absence_today", None) is not None)
         for holder in holders:
             if holder.staff.public_phone:
                 return holder.staff, holder.staff.public_phone

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from portal.caching import public_page
 from portal.models import Township
 from staff.models import Liaison
+from staff.whereabouts import absences_mark
 from staff.whereabouts import township_board as whereabouts_board
 
 
@@ -45,6 +46,7 @@ def liaison_table(request, township):
     if by_department:
         rows = rows.by_department()
     rows = list(rows)
+    absences_mark([holder.staff for row in rows for holder in row.post.public_holders])
     context = {
         "township": township,
         "rows": rows,

@@ -36,10 +36,11 @@ def _pages(s):
         (
             "item",
             s.homestead.get_absolute_url(),
-            8,
+            9,
             "1 version, 2 item with township, county, office, window and its office and A/B staff, category, "
             "department, post and its office, merge target, 3 materials, 4 steps, 5 legal bases, 6 life events, "
-            "7 the post's holders with their staff, 8 the working-day calendar (the due date of 承诺N个工作日)",
+            "7 the post's holders with their staff, 8 who of them is away today, "
+            "9 the working-day calendar (the due date of 承诺N个工作日)",
         ),
         ("withdrawn item", s.withdrawn.get_absolute_url(), 6, "as the item, without holders of a post it lacks"),
         (
@@ -88,30 +89,32 @@ def _pages(s):
         (
             "office",
             s.centre.get_absolute_url(),
-            7,
+            8,
             "1 version, 2 office with township and county, 3 windows with A/B staff, 4 their departments, "
-            "5 posts, 6 their holders with staff, 7 in-force items",
+            "5 posts, 6 their holders with staff, 7 who of these people is away today, 8 in-force items",
         ),
         (
             "window",
             s.general.get_absolute_url(),
-            4,
-            "1 version, 2 window with office, A/B staff, township, county, 3 departments, 4 in-force items",
+            5,
+            "1 version, 2 window with office, A/B staff, township, county, 3 who of A and B is away today, "
+            "4 departments, 5 in-force items",
         ),
         (
             "post",
             s.civil_post.get_absolute_url(),
-            5,
-            "1 version, 2 post with office, township and county, 3 holders with staff, 4 liaisons with "
-            "department and section, 5 in-force items",
+            6,
+            "1 version, 2 post with office, township and county, 3 holders with staff, 4 who of them is away "
+            "today, 5 liaisons with department and section, 6 in-force items",
         ),
         (
             "liaison table by post",
             url("liaison_table"),
-            4,
-            "1 version, 2 township, 3 liaisons with post, office, department and section, 4 the posts' holders",
+            5,
+            "1 version, 2 township, 3 liaisons with post, office, department and section, 4 the posts' holders, "
+            "5 who of them is away today",
         ),
-        ("liaison table by department", url("liaison_table") + "?by=department", 4, "as above"),
+        ("liaison table by department", url("liaison_table") + "?by=department", 5, "as above"),
         (
             "directory",
             reverse("directory"),

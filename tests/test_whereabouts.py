@@ -142,3 +142,66 @@ def test_the_township_home_links_to_its_whereabouts_board(client, township, peop
     assert link is not None and "去向牌" in link.group(1)
     board = client.get(board_url).content.decode()
     assert "陈出差" in board and "开会" in board
+
+
+def _text(page):
+    return re.sub(r"<[^>]+>", " ", page.content.decode())
+
+
+def test_an_item_whose_a_holder_is_away_today_sends_the_resident_to_the_b_holder(client, township):
+    a = builders.make_staff(township=township, name="张主办", office_phone="0359-0100101")
+    b = builders.make_staff(township=township, name="李备岗", office_phone="0359-0100102")
+    post = builders.make_post(township=township, title="民政岗", primary=a, backups=[b])
+    item = builders.make_item(township=township, responsible_post=post, materials=1)
+    today = timezone.localdate()
+    Absence.objects.create(staff=a, kind="in_village", note="", start=today, end=today + 2 * DAY)
+    end = today + 2 * DAY
+    text = _text(client.get(item.get_absolute_url()))
+    card = text[text.index("找谁") : text.index("多久")]
+    assert "李备岗" in card and "0359-0100102" in card  # the card sends the resident to the one who is in
+    assert "0359-0100101" not in card
+    assert f"张主办 今天下村，到{end.year}年{end.month}月{end.day}日" in " ".join(card.split())
+    holders = text[text.index("A角（主办）") :]
+    assert "今天下村" in holders[: holders.index("B角")]  # the full list says it beside A's own number
+
+
+def test_the_card_names_the_a_holder_again_once_the_absence_is_over(client, township):
+    a = builders.make_staff(township=township, name="张主办", office_phone="0359-0100101")
+    b = builders.make_staff(township=township, name="李备岗", office_phone="0359-0100102")
+    post = builders.make_post(township=township, title="民政岗", primary=a, backups=[b])
+    item = builders.make_item(township=township, responsible_post=post, materials=1)
+    today = timezone.localdate()
+    Absence.objects.create(staff=a, kind="meeting", note="", start=today - 3 * DAY, end=today - DAY)
+    text = _text(client.get(item.get_absolute_url()))
+    card = text[text.index("找谁") : text.index("多久")]
+    assert "张主办" in card and "0359-0100101" in card and "李备岗" not in card and "今天" not in card
+
+
+def test_a_window_and_its_office_say_who_of_a_and_b_is_away_today(client, township):
+    office = builders.make_office(township=township, name="便民服务中心")
+    a = builders.make_staff(township=township, name="王窗口", office_phone="0359-0100201")
+    b = builders.make_staff(township=township, name="赵窗口", office_phone="0359-0100202")
+    window = builders.make_window(township=township, office=office, primary_staff=a, backup_staff=b)
+    item = builders.make_item(township=township, office=office, window=window, materials=1)
+    today = timezone.localdate()
+    Absence.objects.create(staff=a, kind="leave", note="", start=today, end=today)
+    for page in (window.get_absolute_url(), office.get_absolute_url()):
+        text = " ".join(_text(client.get(page)).split())
+        assert "王窗口 今天请假" in text and "赵窗口 今天" not in text, page
+    card = _text(client.get(item.get_absolute_url()))
+    card = card[card.index("找谁") : card.index("多久")]
+    assert "赵窗口" in card and "0359-0100202" in card and "0359-0100201" not in card
+
+
+def test_the_liaison_table_marks_a_holder_away_today_wherever_their_post_is_listed(client, township):
+    a = builders.make_staff(township=township, name="孙联络", office_phone="0359-0100301")
+    post = builders.make_post(township=township, title="农业岗", primary=a)
+    for department in ("县农业农村局", "县水利局"):
+        builders.make_liaison(post=post, department=builders.make_department(county=township.county, name=department))
+    today = timezone.localdate()
+    Absence.objects.create(staff=a, kind="training", note="", start=today, end=today + DAY)
+    address = reverse("liaison_table", kwargs={"township": township.slug})
+    by_post = " ".join(_text(client.get(address)).split())
+    assert by_post.count("孙联络 今天学习培训") == 1  # the post's holders are listed once, above its rows
+    by_department = " ".join(_text(client.get(address + "?by=department")).split())
+    assert by_department.count("孙联络 今天学习培训") == 2  # under each department the post faces
