@@ -9,11 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback.models import DayPart, Level, Problem, RatingChannel, Service
 from portal.validators import phone_validator
+from workdays.dates import is_working_day, working_day_add
 
 # How far ahead a resident may ask for a day: beyond that the clerk cannot promise anything.
 PREFERRED_DAYS_AHEAD = 60
 
 mobile_or_landline = phone_validator
+
+
+def _day_label(day):
+    """Return a date as a resident reads it on a form: "12月6日（周日）"."""
+    return _("%(month)d月%(day)d日（周%(weekday)s）") % {
+        "month": day.month,
+        "day": day.day,
+        "weekday": "一二三四五六日"[day.weekday()],
+    }
 
 
 def _phone(label, *, required=False, help_text=""):
@@ -92,6 +102,14 @@ class RequestForm(HoneypotForm):
             raise forms.ValidationError(_("希望的日期不能早于今天。"))
         if day is not None and day > today + datetime.timedelta(days=PREFERRED_DAYS_AHEAD):
             raise forms.ValidationError(_("只能预约 %(days)d 天以内的日子。") % {"days": PREFERRED_DAYS_AHEAD})
+        if day is not None and not is_working_day(day)[0]:
+            # Clerks take appointments and go out on working days only; a weekend or holiday booked here
+            # would be a promise nobody keeps. The message offers the next day that is one.
+            after = working_day_add(day, 1).date
+            raise forms.ValidationError(
+                _("%(day)s是休息日，工作人员不上班。请选工作日，比如%(next)s。")
+                % {"day": _day_label(day), "next": _day_label(after)}
+            )
         return day
 
 

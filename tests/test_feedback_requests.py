@@ -1,15 +1,18 @@
 """帮代办/预约/上门办: a reference number, a status page behind the phone's last four digits, 首问负责."""
 
+import datetime
 import re
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback.cases import CaseTakenError, case_advance, case_take
 from feedback.models import Case, Status
 from tests.feedback_scene import RESIDENT_PHONE, build_feedback_scene, strip_csrf
+from workdays.models import CalendarDay
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +185,37 @@ def test_the_request_form_reshows_what_was_typed_in_chinese(client, scene):
     assert "电话号码格式不正确" in html and "希望的日期不能早于今天" in html
     assert 'value="赵大爷"' in html and "腿脚不便" in html and 'value="东岭村"' in html
     assert Case.objects.count() == 0
+
+
+def _next(weekday, after):
+    return after + datetime.timedelta(days=(weekday - after.weekday()) % 7 or 7)
+
+
+def test_a_weekend_or_a_holiday_is_refused_with_the_next_working_day_offered(client, scene):
+    today = timezone.localdate()
+    sunday = _next(6, today)
+    CalendarDay.objects.filter(date__range=(today, sunday + datetime.timedelta(days=10))).delete()  # a plain week
+    html = _ask(client, scene, preferred_date=sunday.isoformat()).content.decode()
+    monday = sunday + datetime.timedelta(days=1)
+    assert f"{sunday.month}月{sunday.day}日（周日）是休息日" in html
+    assert f"比如{monday.month}月{monday.day}日（周一）" in html
+    assert 'value="赵大爷"' in html and "腿脚不便" in html  # what was typed is still there
+    assert Case.objects.count() == 0
+
+    tuesday = _next(1, sunday)
+    CalendarDay.objects.create(date=tuesday, kind=CalendarDay.Kind.HOLIDAY, name="测试假日")
+    html = _ask(client, scene, preferred_date=tuesday.isoformat()).content.decode()
+    assert f"{tuesday.month}月{tuesday.day}日（周二）是休息日" in html and Case.objects.count() == 0
+
+    wednesday = tuesday + datetime.timedelta(days=1)
+    _ask(client, scene, preferred_date=wednesday.isoformat())
+    assert Case.objects.get().preferred_date == wednesday
+
+
+def test_a_make_up_working_saturday_can_be_chosen(client, scene):
+    saturday = _next(5, timezone.localdate())
+    CalendarDay.objects.update_or_create(
+        date=saturday, defaults={"kind": CalendarDay.Kind.MAKEUP_WORKDAY, "name": "调休"}
+    )
+    _ask(client, scene, preferred_date=saturday.isoformat())
+    assert Case.objects.get().preferred_date == saturday
