@@ -33,7 +33,7 @@ def counting_searches(view):
     The view marks the search on the request when it renders: ``(township id,
     words kept of a miss or "", found)``; the mark is kept next to the cached
     page (by address), so a resident served the cached page is counted too.
-    Crawlers and prefetches are not residents and are not counted. At most two
+    Crawlers, prefetches and HEAD requests are not residents reading and are not counted. At most two
     upserts; nothing else is written.
     """
 
@@ -48,7 +48,8 @@ def counting_searches(view):
                 cache.set(_search_flag_key(request), flag, SERVER_CACHE_SECONDS)
         else:
             flag = cache.get(_search_flag_key(request))
-        if flag and not is_a_known_robot(request):
+        # A HEAD asks whether the page is there (link checkers, some chat apps' previews), not what it says.
+        if flag and request.method == "GET" and not is_a_known_robot(request):
             township_id, missed_query, found = flag
             search_record(township_id=township_id, missed_query=missed_query, found=found)
         return response

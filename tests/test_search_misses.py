@@ -189,3 +189,12 @@ def test_renaming_the_item_a_retired_one_was_merged_into_updates_the_notice(clie
     scene.dibao.name = "最低生活保障申请"
     scene.dibao.save()
     assertContains(_search(client, township, "临时救助"), "已合并到“最低生活保障申请”")
+
+
+def test_a_head_request_asks_whether_the_page_is_there_and_is_not_a_search(client, scene, township):
+    address = reverse("search", kwargs={"township": township.slug})
+    for q in ("宅基地", "火星移民"):
+        assert client.head(address, {"q": q}, HTTP_USER_AGENT=PHONE_BROWSER).status_code == 200
+    assert not SearchDay.objects.exists() and not SearchMiss.objects.exists()
+    _search(client, township, "宅基地", HTTP_USER_AGENT=PHONE_BROWSER)  # the same page read after a HEAD counts
+    assert SearchDay.objects.get(township=township).searches == 1
