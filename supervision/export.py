@@ -10,7 +10,7 @@ from supervision.table import figure_shown
 
 
 def workbook_bytes(table, *, title):
-    """Return the xlsx bytes of ``table`` (a ``supervision.table.Table``): one row per township, then the totals."""
+    """Return the xlsx bytes of ``table`` (a ``supervision.table.Table``): a row per township, totals if several."""
     book = Workbook()
     sheet = book.active
     sheet.title = "汇总"
@@ -23,9 +23,10 @@ def workbook_bytes(table, *, title):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in table.rows:
         sheet.append([row.township.name] + [figure_shown(row.values, c.key) for c in table.columns])
-    sheet.append(["合计"] + [figure_shown(table.totals, c.key) for c in table.columns])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    if table.shows_totals:
+        sheet.append(["合计"] + [figure_shown(table.totals, c.key) for c in table.columns])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 16
     for index in range(2, len(headers) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 12

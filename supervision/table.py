@@ -83,6 +83,11 @@ class Table:
     columns: list = field(default_factory=lambda: COLUMNS)
     figures: dict = field(default_factory=dict)  # what ``gather`` returned: ``details`` reads it again
 
+    @property
+    def shows_totals(self):
+        """True when the table has more than one township: a totals row under one would only repeat it."""
+        return len(self.rows) > 1
+
 
 def _values(pk, f):
     report, request, rating, state = f["reports"][pk], f["requests"][pk]["all"], f["ratings"][pk], f["state"][pk]

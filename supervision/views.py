@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from feedback.models import Case, Enquiry, Rating
 from portal.models import County, QRScanDay
-from portal.scoping import scope_of, townships_for
+from portal.scoping import townships_for
 from search.models import SearchDay
 from services.models import ServiceItem
 from staff.models import Liaison, Staff
@@ -100,8 +100,6 @@ def table_page(request):
         "table": table,
         "headers": headers,
         "groups": _groups(table.columns),
-        # A clerk's table is their own township: a totals row would repeat it under the county's name.
-        "county_totals": not scope_of(request.user).is_clerk,
         "bulletin_href": url("supervision_bulletin") + "?" + base,
         "xlsx_href": url("supervision_xlsx") + "?" + base,
     }

@@ -49,6 +49,12 @@ def test_a_clerk_sees_only_their_own_township(client, s):
     html = _get(client, s.clerk_b, TABLE, "?period=2026-10").content.decode()
     assert 'data-township="xichuan"' in html and 'data-township="dongling"' not in html
     assert "全县合计" not in html and "<tfoot>" not in html  # one township is no county total
+    # Nor in what the clerk prints and files: the bulletin and the workbook of their own township.
+    bulletin = _get(client, s.clerk_b, "admin:supervision_bulletin", "?period=2026-10").content.decode()
+    assert "西川镇" in bulletin and "东岭乡" not in bulletin and ">合计<" not in bulletin
+    workbook = _get(client, s.clerk_b, "admin:supervision_xlsx", "?period=2026-10").content
+    names = [r[0] for r in load_workbook(io.BytesIO(workbook))["汇总"].iter_rows(min_row=3, values_only=True)]
+    assert names == ["西川镇"]
     assert _get(client, s.clerk_b, "admin:supervision_township", township="dongling").status_code == 404
 
 
