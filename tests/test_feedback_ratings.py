@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback.cases import case_advance, rating_submit, request_submit
 from feedback.models import Case, Kind, Rating, Status
@@ -51,7 +52,7 @@ def test_a_poor_rating_opens_a_follow_up_due_in_working_days(client, scene):
     followup = Case.objects.get(kind=Kind.FOLLOWUP)
     rating = Rating.objects.get()
     assert followup.poor_rating == rating and followup.phone == "10087654321"
-    assert followup.due_on == working_day_add(followup.created_at.date(), 3).date
+    assert followup.due_on == working_day_add(timezone.localdate(followup.created_at), 3).date
 
 
 def test_a_follow_up_is_closed_only_with_the_call_back_result(scene):

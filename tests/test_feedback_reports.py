@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback.models import Case, CaseEvent, Kind, Status
 from tests.feedback_scene import build_feedback_scene
@@ -57,7 +58,7 @@ def test_a_report_lands_in_the_owning_townships_queue_linked_to_the_object(clien
         scene.post,
         "post",
     )
-    assert case.due_on is not None and case.due_on > case.created_at.date()
+    assert case.due_on is not None and case.due_on > timezone.localdate(case.created_at)
     assert case.reference in response.content.decode()
     assert list(CaseEvent.objects.filter(case=case).values_list("status", flat=True)) == [Status.NEW]
 
