@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from feedback.admin_views import counts
@@ -171,7 +172,7 @@ class CaseForm(forms.ModelForm):
 def _export_masked(modeladmin, request, queryset):
     """Return the selected cases as CSV (UTF-8 with BOM, for Excel and WPS), phones masked."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cases.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"群众反馈-{timezone.localdate():%Y-%m-%d}.csv")
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(

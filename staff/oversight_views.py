@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from portal import scoping
@@ -36,8 +37,8 @@ def oversight(request):
             oversight_workbook(report),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        filename = f"oversight-{county.slug}-{report.today:%Y%m%d}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        filename = f"{county.name}县乡对接总览-{report.today:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
     context = {
         **admin.site.each_context(request),

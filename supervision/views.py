@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from feedback.models import Case, Enquiry, Rating
@@ -226,6 +227,6 @@ def xlsx(request):
     table = tables.table_build(townships, period, order=request.GET.get("o", ""))
     content = workbook_bytes(table, title=f"{county.name} {period.label} 督查考核数据")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = f"supervision-{county.slug}-{period.key}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    filename = f"{county.name}{period.label}督查考核数据.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

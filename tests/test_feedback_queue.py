@@ -1,6 +1,7 @@
 """The township's one queue: quick enquiry entry, filters, counts for clerks and county, masked phones, retention."""
 
 import datetime
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -84,6 +85,7 @@ def test_phones_are_masked_in_the_list_and_the_export_and_whole_on_the_case(clie
     )
     text = export.content.decode("utf-8-sig")
     assert "100****5678" in text and RESIDENT_PHONE not in text
+    assert quote(f"群众反馈-{timezone.localdate():%Y-%m-%d}.csv") in export["Content-Disposition"]
     page = client.get(reverse("admin:feedback_case_change", args=[case.pk])).content.decode()
     assert f"tel:{RESIDENT_PHONE}" in page
 

@@ -3,10 +3,12 @@
 import io
 import os
 import re
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts import staff_account_ensure
 from services.models import Material, ServiceItem
@@ -212,6 +214,11 @@ def test_the_materials_export_from_the_items_page_is_the_materials_of_the_listed
     (rows,) = read_xlsx(response.content).values()
     assert rows[0][:4] == ["事项编号", "事项名称", "序号", "材料名称"]
     assert len(rows) - 1 == Material.objects.count()
+    # Saved under the list's Chinese name (RFC 6266 filename*), as the clerk's desk knows it.
+    today = timezone.localdate()
+    assert f"filename*=utf-8''{quote(f'申请材料-{today:%Y-%m-%d}.xlsx')}" in response["Content-Disposition"]
+    items = _export(admin_client, "xlsx", resource=0)
+    assert quote(f"服务事项-{today:%Y-%m-%d}.xlsx") in items["Content-Disposition"]
 
 
 @pytest.mark.django_db

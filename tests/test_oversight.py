@@ -3,6 +3,7 @@
 import datetime
 import io
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -153,6 +154,7 @@ def test_the_workbook_holds_the_matrix_and_a_sheet_per_gap(client, county, revie
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert quote(f"{county.name}县乡对接总览-") in response["Content-Disposition"]  # saved under a Chinese name
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[0] == "对接矩阵"
     assert len(book.sheetnames) == 6

@@ -2,6 +2,7 @@
 
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -164,6 +165,7 @@ def test_the_xlsx_has_the_table_with_chinese_headers_and_a_frozen_header(client,
     assert rows["东岭乡"][headers.index("扫码·扫码次数")] == 8
     assert rows["东岭乡"][headers.index("信息有误反馈·改正用时中位数（天）")] == 3.0
     assert rows["合计"][headers.index("好差评·评价数")] == 7
+    assert quote(f"{s.county.name}2026年10月督查考核数据.xlsx") in response["Content-Disposition"]
     assert sheet.column_dimensions["A"].width == 16
 
 
