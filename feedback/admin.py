@@ -37,6 +37,7 @@ from feedback.models import (
     late_q,
 )
 from portal import scoping
+from portal.admin_base import ChoicesFilter
 from portal.admin_scoping import ScopedAdminMixin
 from portal.validators import tel_uri
 
@@ -63,87 +64,68 @@ class PersonalDataAdminMixin(ScopedAdminMixin):
         return False  # counts must survive; personal data goes by the retention command, not by deleting cases
 
 
-class OverdueFilter(admin.SimpleListFilter):
+class OverdueFilter(ChoicesFilter):
+    """Open cases past their due day (是否超期), today."""
+
     title = _("是否超期")
     parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("已超期")), ("no", _("未超期"))]
-
-    def queryset(self, request, queryset):
-        overdue = queryset.overdue()
-        if self.value() == "yes":
-            return overdue
-        if self.value() == "no":
-            return queryset.exclude(pk__in=overdue.values("pk"))
-        return queryset
+    options = {
+        "yes": (_("已超期"), lambda rows, r: rows.overdue()),
+        "no": (_("未超期"), lambda rows, r: rows.exclude(pk__in=rows.overdue().values("pk"))),
+    }
 
 
-class TimelinessFilter(admin.SimpleListFilter):
+class TimelinessFilter(ChoicesFilter):
     """按期办结 / 逾期 as the supervision figures count them (a case closed late stays 逾期), as of today."""
 
     title = _("办结时效")
     parameter_name = "timeliness"
-
-    def lookups(self, request, model_admin):
-        return [("on_time", _("按期办结")), ("overdue", _("逾期（含逾期后办结）"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "on_time":
-            return queryset.filter(done_on_time_q())
-        if self.value() == "overdue":
-            return queryset.filter(late_q(timezone.localdate()))
-        return queryset
+    options = {
+        "on_time": (_("按期办结"), lambda rows, r: rows.filter(done_on_time_q())),
+        "overdue": (_("逾期（含逾期后办结）"), lambda rows, r: rows.filter(late_q(timezone.localdate()))),
+    }
 
 
-class FollowupTimelinessFilter(admin.SimpleListFilter):
+class FollowupTimelinessFilter(ChoicesFilter):
     """Poor ratings followed up in time or not, as the supervision figures count them."""
 
     title = _("差评回访")
     parameter_name = "followed_up"
-
-    def lookups(self, request, model_admin):
-        return [("in_time", _("按期回访")), ("missed", _("未按期回访"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "in_time":
-            return queryset.filter(followed_in_time_q())
-        if self.value() == "missed":
-            in_time = queryset.filter(followed_in_time_q()).values("pk")
-            return queryset.filter(level__in=POOR_LEVELS).exclude(pk__in=in_time)
-        return queryset
+    options = {
+        "in_time": (_("按期回访"), lambda rows, r: rows.filter(followed_in_time_q())),
+        "missed": (
+            _("未按期回访"),
+            lambda rows, r: rows.filter(level__in=POOR_LEVELS).exclude(
+                pk__in=rows.filter(followed_in_time_q()).values("pk")
+            ),
+        ),
+    }
 
 
-class OwnerFilter(admin.SimpleListFilter):
+class OwnerFilter(ChoicesFilter):
+    """首问负责: the cases the clerk took, nobody took, or a colleague took."""
+
     title = _("首问负责人")
     parameter_name = "owner"
-
-    def lookups(self, request, model_admin):
-        return [("mine", _("我受理的")), ("none", _("无人受理")), ("others", _("他人受理的"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "mine":
-            return queryset.filter(owner=request.user)
-        if self.value() == "none":
-            return queryset.filter(owner__isnull=True)
-        if self.value() == "others":
-            return queryset.filter(owner__isnull=False).exclude(owner=request.user)
-        return queryset
+    options = {
+        "mine": (_("我受理的"), lambda rows, request: rows.filter(owner=request.user)),
+        "none": (_("无人受理"), lambda rows, r: rows.filter(owner__isnull=True)),
+        "others": (
+            _("他人受理的"),
+            lambda rows, request: rows.filter(owner__isnull=False).exclude(owner=request.user),
+        ),
+    }
 
 
-class OpenFilter(admin.SimpleListFilter):
+class OpenFilter(ChoicesFilter):
+    """Open or closed cases (办结情况)."""
+
     title = _("办结情况")
     parameter_name = "open"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("未办结")), ("no", _("已办结"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.open()
-        if self.value() == "no":
-            return queryset.closed()
-        return queryset
+    options = {
+        "yes": (_("未办结"), lambda rows, r: rows.open()),
+        "no": (_("已办结"), lambda rows, r: rows.closed()),
+    }
 
 
 ACTIONS = [

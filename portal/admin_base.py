@@ -244,29 +244,50 @@ class TrackedTabularInline(TrackedInline, admin.TabularInline):
     pass
 
 
-class LastCheckedFilter(admin.SimpleListFilter):
+class ChoicesFilter(admin.SimpleListFilter):
+    """A list filter declared as data: ``options`` maps each value in the address to ``(label, narrow)``.
+
+    ``narrow(queryset, request)`` returns the rows the choice shows; a label
+    may be a callable, read when the filter is drawn (a text naming a setting).
+    An unknown value leaves the list as it is.
+    """
+
+    options = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label() if callable(label) else label) for value, (label, _narrow) in self.options.items()]
+
+    def queryset(self, request, queryset):
+        choice = self.options.get(self.value())
+        return choice[1](queryset, request) if choice else queryset
+
+
+def stale_cutoff():
+    """Return the day before which a check or confirmation counts as stale (PORTAL_STALE_AFTER_DAYS ago)."""
+    return timezone.localdate() - datetime.timedelta(days=settings.PORTAL_STALE_AFTER_DAYS)
+
+
+def stale_label(text):
+    """Return a callable label: ``text`` with ``%(days)d`` filled from the setting when the filter is drawn."""
+    return lambda: text % {"days": settings.PORTAL_STALE_AFTER_DAYS}
+
+
+class LastCheckedFilter(ChoicesFilter):
     """Filter rows by when a clerk last checked them against reality (最近核对日期)."""
 
     title = _("核对情况")
     parameter_name = "checked"
-
-    def lookups(self, request, model_admin):
-        days = settings.PORTAL_STALE_AFTER_DAYS
-        return [
-            ("recent", _("%(days)d 天内核对过") % {"days": days}),
-            ("stale", _("超过 %(days)d 天未核对") % {"days": days}),
-            ("never", _("从未核对")),
-        ]
-
-    def queryset(self, request, queryset):
-        cutoff = timezone.localdate() - datetime.timedelta(days=settings.PORTAL_STALE_AFTER_DAYS)
-        if self.value() == "recent":
-            return queryset.filter(last_checked_on__gte=cutoff)
-        if self.value() == "stale":
-            return queryset.filter(Q(last_checked_on__lt=cutoff) | Q(last_checked_on__isnull=True))
-        if self.value() == "never":
-            return queryset.filter(last_checked_on__isnull=True)
-        return queryset
+    options = {
+        "recent": (
+            stale_label(_("%(days)d 天内核对过")),
+            lambda rows, r: rows.filter(last_checked_on__gte=stale_cutoff()),
+        ),
+        "stale": (
+            stale_label(_("超过 %(days)d 天未核对")),
+            lambda rows, r: rows.filter(Q(last_checked_on__lt=stale_cutoff()) | Q(last_checked_on__isnull=True)),
+        ),
+        "never": (_("从未核对"), lambda rows, r: rows.filter(last_checked_on__isnull=True)),
+    }
 
 
 def township_filters(path="township"):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import LastCheckedFilter, TrackedAdmin, TrackedTabularInline, township_filters
+from portal.admin_base import ChoicesFilter, LastCheckedFilter, TrackedAdmin, TrackedTabularInline, township_filters
 from services import board_views
 from services.models import (
     MATERIALS_MISSING,
@@ -150,19 +150,12 @@ class ServiceItemAdminForm(forms.ModelForm):
             self.add_error(None, published_incomplete_message(item, missing))
 
 
-class InForceFilter(admin.SimpleListFilter):
+class InForceFilter(ChoicesFilter):
     """Items a resident can apply for today (in force or suspended, within their dates): those the checks count."""
 
     title = _("是否在办")
     parameter_name = "in_force"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("在办（含暂停）"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.in_force()
-        return queryset
+    options = {"yes": (_("在办（含暂停）"), lambda rows, r: rows.in_force())}
 
 
 @admin.register(ServiceItem)

@@ -1,16 +1,20 @@
 """Admin for county departments, offices, windows, staff, posts and the liaison table."""
 
-import datetime
-
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import scoping
-from portal.admin_base import ScopedInlineFormSet, TrackedAdmin, TrackedTabularInline, township_filters
+from portal.admin_base import (
+    ChoicesFilter,
+    ScopedInlineFormSet,
+    TrackedAdmin,
+    TrackedTabularInline,
+    stale_cutoff,
+    stale_label,
+    township_filters,
+)
 from spreadsheets.admin import SpreadsheetAdminMixin
 from spreadsheets.lists.staff import LiaisonResource, OfficeResource, PostResource, StaffResource, WindowResource
 from staff import oversight_views, whereabouts_views
@@ -132,24 +136,17 @@ class HoldingInline(TrackedTabularInline):
         return {"post": {"township_id": parent.township_id}} if parent.township_id else {}
 
 
-def _stale_cutoff():
-    return timezone.localdate() - datetime.timedelta(days=settings.PORTAL_STALE_AFTER_DAYS)
-
-
-class PhoneCheckedFilter(admin.SimpleListFilter):
+class PhoneCheckedFilter(ChoicesFilter):
     """In-post staff with a phone on record nobody has rung lately: the supervision's 电话超期未核对."""
 
     title = _("电话核对")
     parameter_name = "phone_checked"
-
-    def lookups(self, request, model_admin):
-        days = settings.PORTAL_STALE_AFTER_DAYS
-        return [("stale", _("在岗且超过 %(days)d 天未核对电话") % {"days": days})]
-
-    def queryset(self, request, queryset):
-        if self.value() == "stale":
-            return queryset.phone_not_checked_since(_stale_cutoff())
-        return queryset
+    options = {
+        "stale": (
+            stale_label(_("在岗且超过 %(days)d 天未核对电话")),
+            lambda rows, r: rows.phone_not_checked_since(stale_cutoff()),
+        )
+    }
 
 
 @admin.register(Staff)
@@ -225,21 +222,15 @@ class LiaisonInline(TrackedTabularInline):
         return {"department": {"county_id": county_id}, "section": {"department__county_id": county_id}}
 
 
-class BackupFilter(admin.SimpleListFilter):
+class BackupFilter(ChoicesFilter):
     """Posts missing a named A or B holder: every post must have a backup (AB角)."""
 
     title = _("A角/B角配备")
     parameter_name = "holders"
-
-    def lookups(self, request, model_admin):
-        return [("no_primary", _("缺A角")), ("no_backup", _("缺B角"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "no_primary":
-            return queryset.exclude(holders__role=PostHolder.Role.PRIMARY)
-        if self.value() == "no_backup":
-            return queryset.without_backup()
-        return queryset
+    options = {
+        "no_primary": (_("缺A角"), lambda rows, r: rows.exclude(holders__role=PostHolder.Role.PRIMARY)),
+        "no_backup": (_("缺B角"), lambda rows, r: rows.without_backup()),
+    }
 
 
 @admin.register(Post)
@@ -314,20 +305,17 @@ class LiaisonDepartmentFilter(admin.SimpleListFilter):
         return queryset.filter(department_id=int(value) if value.isdigit() else None)
 
 
-class ConfirmedFilter(admin.SimpleListFilter):
+class ConfirmedFilter(ChoicesFilter):
     """Rows the county side has not confirmed lately (or whose contact changed since): 对接未确认."""
 
     title = _("县级确认")
     parameter_name = "confirmed"
-
-    def lookups(self, request, model_admin):
-        days = settings.PORTAL_STALE_AFTER_DAYS
-        return [("stale", _("超过 %(days)d 天未确认或联系人已变") % {"days": days})]
-
-    def queryset(self, request, queryset):
-        if self.value() == "stale":
-            return queryset.not_confirmed_since(_stale_cutoff())
-        return queryset
+    options = {
+        "stale": (
+            stale_label(_("超过 %(days)d 天未确认或联系人已变")),
+            lambda rows, r: rows.not_confirmed_since(stale_cutoff()),
+        )
+    }
 
 
 @admin.register(Liaison)
