@@ -656,11 +656,13 @@ class Material(TrackedModel):
     )
     order = models.PositiveSmallIntegerField(_("序号"), default=1)
     name = models.CharField(_("材料名称"), max_length=150)
-    form = models.CharField(_("原件/复印件"), max_length=10, choices=Form.choices, default=Form.ORIGINAL)
-    copies = models.PositiveSmallIntegerField(_("份数"), default=1)
+    # Form, copies and source have no default: a list that did not say is printed as not saying,
+    # never as "原件1份" or "申请人自备" that nobody wrote.
+    form = models.CharField(_("原件/复印件"), max_length=10, choices=Form.choices, blank=True, default="")
+    copies = models.PositiveSmallIntegerField(_("份数"), null=True, blank=True)
     medium = models.CharField(_("载体"), max_length=12, choices=Medium.choices, default=Medium.PAPER)
     paper_size = models.CharField(_("纸质规格"), max_length=30, blank=True, help_text=_("如：A4"))
-    source = models.CharField(_("来源渠道"), max_length=12, choices=Source.choices, default=Source.APPLICANT)
+    source = models.CharField(_("来源渠道"), max_length=12, choices=Source.choices, blank=True, default="")
     source_note = models.CharField(_("去哪里开"), max_length=200, blank=True, help_text=_("如：县医院出具；村委会盖章"))
     necessity = models.CharField(_("是否必须"), max_length=12, choices=Necessity.choices, default=Necessity.REQUIRED)
     condition_note = models.CharField(_("需要的情形"), max_length=200, blank=True, help_text=_("如：代办时需要"))
@@ -689,7 +691,7 @@ class Material(TrackedModel):
                 violation_error_message=_("这个事项已有同名的材料。"),
             ),
             models.CheckConstraint(
-                condition=Q(copies__gte=1) & Q(copies__lte=20),
+                condition=Q(copies__isnull=True) | (Q(copies__gte=1) & Q(copies__lte=20)),
                 name="material_copies_sensible",
                 violation_error_message=_("份数应在 1 到 20 之间。"),
             ),
@@ -712,9 +714,11 @@ class Material(TrackedModel):
 
     @property
     def form_text(self):
+        """Return what the list says of the form and copies ("原件1份、复印件2份", "复印件", "2份"), "" if nothing."""
+        copies = f"{self.copies}份" if self.copies else ""
         if self.form == self.Form.BOTH:
-            return f"原件1份、复印件{self.copies}份"
-        return f"{self.get_form_display()}{self.copies}份"
+            return f"原件1份、复印件{copies}" if copies else str(self.Form.BOTH.label)
+        return f"{self.get_form_display()}{copies}"
 
 
 class Step(TrackedModel):

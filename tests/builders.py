@@ -153,7 +153,16 @@ def make_item(*, township, office=None, code=None, name=None, materials=0, steps
         **fields,
     )
     for i in range(1, materials + 1):
-        Material.objects.create(item=item, order=i, name=f"{item.name}材料{i}", source_note="申请人自备")
+        # As a complete list says them: the model leaves form, copies and source unfilled when not given.
+        Material.objects.create(
+            item=item,
+            order=i,
+            name=f"{item.name}材料{i}",
+            form=Material.Form.ORIGINAL,
+            copies=1,
+            source=Material.Source.APPLICANT,
+            source_note="申请人自备",
+        )
     for i in range(1, steps + 1):
         Step.objects.create(item=item, order=i, title=f"环节{i}", actor="综合窗口")
     return item

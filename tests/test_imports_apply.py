@@ -1,8 +1,10 @@
 """What an import writes: only what changed, who wrote it, and how child lists are replaced."""
 
 import datetime
+import re
 
 import pytest
+from django.core.cache import cache
 
 from services.models import LegalBasis, Material, ResponsibilityEntry, ServiceItem, Step
 from spreadsheets.importing import DELETE, NEW, SKIP, UPDATE
@@ -320,3 +322,24 @@ def test_a_window_that_does_not_exist_is_a_row_message_naming_the_windows_there_
     numbers = sorted(str(w.number) for w in township.windows.all())
     assert numbers and all(f"「{n}」" in message or n in message for n in numbers)
     assert table_counts() == before
+
+
+@pytest.mark.django_db
+def test_a_material_the_list_says_little_about_is_printed_as_saying_little(client, hall, township):
+    item = hall["items"][0]
+    sheet = [
+        ["事项编号", "序号", "材料名称", "原件/复印件", "份数", "来源", "是否必须"],
+        [item.code, 1, "居民身份证", "", "", "", "必须"],  # the list names it and nothing else
+        [item.code, 2, "户口簿", "复印件", "", "", "必须"],  # a form but no count
+        [item.code, 3, "村委会证明", "", 2, "", "必须"],  # a count but no form
+    ]
+
+    _run({"申请材料": sheet}, township)
+
+    rows = list(item.materials.order_by("order").values_list("form", "copies", "source"))
+    assert rows == [("", None, ""), ("copy", None, ""), ("", 2, "")]  # nothing filled in for them
+    cache.clear()
+    text = re.sub(r"<[^>]+>", " ", client.get(item.get_absolute_url()).content.decode())
+    listing = " ".join(text[text.index("带什么：申请材料") :].split())
+    assert "原件1份" not in listing and "申请人自备" not in listing and "哪里开" not in listing
+    assert "户口簿 复印件" in listing and "村委会证明 2份" in listing
