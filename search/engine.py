@@ -283,10 +283,17 @@ def rank(query, rows):
         per_term.append((term, scores, rarity))
     totals = {}
     matched = {}
+    strong = set()  # rows a word of two or more characters (or a synonym, or pinyin) matched
     for term, scores, rarity in per_term:
         for i, score in scores.items():
             totals[i] = totals.get(i, 0.0) + score * term.weight * (0.5 + rarity)
             matched[i] = matched.get(i, 0) + 1
+            if term.weight >= 1:
+                strong.add(i)
+    # 生孩子 is 生 + 孩子: when a real word found something, rows that only share a lone character with
+    # the query (生活补贴, 安全生产) are noise, not results. A query of lone characters keeps them all.
+    if strong:
+        totals = {i: total for i, total in totals.items() if i in strong}
     han = "".join(t.text for t in query.terms if not t.latin and not t.synonym_of)
     whole = set(corpus.hits("name", han)) if len(han) >= 2 else set()
     typed = query.normalised.replace(" ", "")

@@ -17,6 +17,7 @@ from portal.models import Township
 from search import engine
 from search.indexing import search_index_refresh
 from services.models import ServiceItem
+from tests import builders
 
 QUERIES = Path(__file__).parent / "data" / "search_queries.csv"
 
@@ -59,3 +60,23 @@ def test_residents_find_what_they_want_first_85_percent_and_in_the_first_three_9
     print(report)
     assert total[1] / total[0] >= 0.85, report + "\n" + "\n".join(misses)
     assert total[2] / total[0] >= 0.95, report + "\n" + "\n".join(misses)
+
+
+@pytest.mark.django_db
+def test_a_lone_character_of_the_query_does_not_bring_in_rows_a_real_word_did_not_find(township):
+    office = builders.make_office(township=township)
+    for code, name, keywords in (
+        ("B1", "出生登记", "孩子上户口、新生儿"),
+        ("B2", "最低生活保障申请", "低保"),
+        ("B3", "安全生产检查", ""),
+    ):
+        builders.make_item(township=township, office=office, code=code, name=name, keywords=keywords, materials=1)
+    engine.forget()
+    # 生孩子 is cut as 生 + 孩子: 孩子 finds the birth item; 生活 and 生产 share only 生 with it.
+    assert [r.row["title"] for r in engine.search(township, "生孩子")[1]] == ["出生登记"]
+    # A query of lone characters has nothing better to go on: every row it touches stays.
+    assert {r.row["title"] for r in engine.search(township, "生")[1]} == {
+        "出生登记",
+        "最低生活保障申请",
+        "安全生产检查",
+    }
