@@ -7,6 +7,7 @@ off with Saturday 14 and Saturday 28 February worked; National Day 2026 is
 """
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -90,6 +91,18 @@ def test_item_page_shows_the_due_date_next_to_the_promise(client, township):
     page = client.get(item.get_absolute_url()).content.decode()
     assert f"{due.date.year}年{due.date.month}月{due.date.day}日" in page
     assert ("暂按周末推算" in page) == due.provisional
+
+
+def test_a_limit_with_time_not_counted_gives_the_counted_date_not_a_finish_date(client, township):
+    cache.clear()
+    item = builders.make_item(
+        township=township, promised_limit_value=5, promised_limit_note="公示7天不计入", materials=1
+    )
+    due = working_day_add(timezone.localdate(), 5).date
+    text = re.sub(r"<[^>]+>", "", client.get(item.get_absolute_url()).content.decode())
+    card = text[text.index("多久") : text.index("跑几次")]
+    assert f"按承诺时限算到{due.year}年{due.month}月{due.day}日（公示7天不计入）" in card
+    assert "前办结" not in text  # the publicity week comes on top: no finish date is promised
 
 
 def test_calendar_admin_is_for_superusers_only(admin_client, client, township, django_user_model):
