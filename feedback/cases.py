@@ -235,6 +235,8 @@ def case_find(*, township, reference, phone_suffix):
 def personal_data_erase(*, days, now=None):
     """Blank names, phones, villages, notes, replies and comments of cases closed more than ``days`` days ago.
 
+    Comments of ratings that belong to no case are blanked ``days`` days after they were written.
+
     The cases and ratings stay (with kind, status, dates, level), so every count
     is unchanged. Return the number of cases erased.
     """
@@ -244,6 +246,11 @@ def personal_data_erase(*, days, now=None):
     ids = list(cases.values_list("pk", flat=True))
     Rating.objects.filter(case_id__in=ids).update(comment="")
     Rating.objects.filter(followup__in=ids).update(comment="")
+    # A rating left on an item page has no case to close; its comment is free text that may name someone,
+    # so it goes the same number of days after it was written. A poor one goes with its follow-up, above.
+    Rating.objects.filter(case__isnull=True, followup__isnull=True, created_at__lt=cutoff).exclude(comment="").update(
+        comment=""
+    )
     CaseEvent.objects.filter(case_id__in=ids).update(note="")
     return Case.objects.filter(pk__in=ids).update(
         name="",

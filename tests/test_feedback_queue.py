@@ -164,6 +164,22 @@ def test_personal_data_is_erased_after_the_retention_period_and_the_counts_stay(
     assert Case.objects.count() == 5 and Rating.objects.count() == 1
 
 
+def test_a_comment_left_with_a_rating_on_an_item_page_is_erased_after_the_same_period(scene, settings):
+    settings.PORTAL_PERSONAL_DATA_DAYS = 30
+    old = rating_submit(township=scene.a, item=scene.item, level=2, channel="web", comment="李会计人很好，电话100")
+    new = rating_submit(township=scene.a, item=scene.item, level=1, channel="web", comment="很方便")
+    Rating.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    before = township_counts([scene.a])[0]
+
+    call_command("erase_personal_data")
+
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.comment, old.level) == ("", 2)  # the words go, the rating still counts
+    assert new.comment == "很方便"
+    assert township_counts([scene.a])[0] == before
+
+
 def test_a_clerk_records_a_rating_given_at_the_window(client, scene):
     client.force_login(scene.clerk_a)
     url = reverse("admin:feedback_rating_add")
