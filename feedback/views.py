@@ -18,6 +18,7 @@ from feedback.cases import case_find, rating_submit, report_submit, request_subm
 from feedback.forms import RatingForm, ReportForm, RequestForm, StatusForm
 from feedback.models import About, RatingChannel, Service
 from portal.models import Township, Village
+from portal.scans import came_by_scan
 from services.models import CertificateRule, ServiceItem
 from staff.models import Liaison, Office, Post, Window
 
@@ -137,12 +138,13 @@ def request_service(request, township, pk):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def rate_item(request, township, pk):
-    """好差评 of an item, from its page or its printed code (``?channel=qr``)."""
+    """好差评 of an item: by 二维码 when the browser came to the item's page from a printed code, else 网页."""
     if request.method == "POST" and (refused := abuse.refusal(request, township)):
         return refused
     township = _get_township(township)
     item = get_object_or_404(ServiceItem.objects.filter(township=township), pk=pk)
-    channel = RatingChannel.QR if request.GET.get("channel") == "qr" else RatingChannel.WEB
+    scanned = request.GET.get("channel") == "qr" or came_by_scan(request, item.get_absolute_url())
+    channel = RatingChannel.QR if scanned else RatingChannel.WEB
     form = RatingForm(initial={"channel": channel})
     if request.method == "POST":
         form = RatingForm(request.POST)

@@ -2,6 +2,7 @@
 
 import logging
 from math import ceil
+from urllib.parse import urlsplit
 
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -41,7 +42,9 @@ def qr_redirect(request, code):
             logger.warning("scan of %s not counted", qr.code, exc_info=True)
     if not qr.active:
         return render(request, "portal/qr_inactive.html", {"qr": qr, "township": qr.township})
-    return HttpResponseRedirect(codes.destination_url(qr))
+    destination = codes.destination_url(qr)
+    # Cached pages ignore this cookie (only a session cookie bypasses them): it tells 好差评 its channel.
+    return scans.scanned_remember(HttpResponseRedirect(destination), request, urlsplit(destination).path)
 
 
 def _code_or_404(code):

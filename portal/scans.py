@@ -28,3 +28,22 @@ def should_count(request, qr):
         return True
     key = f"scan-seen:{qr.pk}:{client_fingerprint(request)}"
     return cache.add(key, 1, timeout=window)
+
+
+# The page a scan led to, remembered for a while in the resident's own browser (a cookie holding a public
+# path, nothing else), so that a 好差评 given there is recorded as given by 二维码 (GB/T 39046's channels).
+SCANNED_COOKIE = "scanned"
+SCANNED_SECONDS = 2 * 60 * 60
+
+
+def scanned_remember(response, request, path):
+    """Set on ``response`` (the scan's redirect) the cookie saying the browser came to ``path`` by a code."""
+    response.set_cookie(
+        SCANNED_COOKIE, path, max_age=SCANNED_SECONDS, httponly=True, samesite="Lax", secure=request.is_secure()
+    )
+    return response
+
+
+def came_by_scan(request, path):
+    """Return True if this browser reached ``path`` from a printed code within the last two hours."""
+    return request.COOKIES.get(SCANNED_COOKIE) == path

@@ -5,11 +5,13 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from feedback.cases import case_advance, rating_submit, request_submit
 from feedback.models import Case, Kind, Rating, Status
+from portal import codes
 from tests.feedback_scene import RESIDENT_PHONE, build_feedback_scene
 from workdays.dates import working_day_add
 
@@ -44,6 +46,22 @@ def test_a_good_rating_from_a_printed_code_is_recorded_with_its_channel(client, 
     rating = Rating.objects.get()
     assert (rating.level, rating.channel, rating.item, rating.township) == (1, "qr", scene.item, scene.a)
     assert not Case.objects.filter(kind=Kind.FOLLOWUP).exists()
+
+
+def test_a_rating_given_after_scanning_the_items_printed_code_is_recorded_as_by_qr_code(client, scene):
+    code = codes.code_for_target(scene.item, township=scene.a)
+    scanned = client.get(f"/q/{code.code}")
+    assert scanned.status_code == 302 and scanned["Location"].endswith(scene.item.get_absolute_url())
+    url = reverse("feedback_rate_item", kwargs={"township": scene.a.slug, "pk": scene.item.pk})
+    page = client.get(url).content.decode()  # the 好差评 link on the item page carries nothing
+    assert 'name="channel" value="qr"' in page
+    client.post(url, {"level": "2", "channel": "qr", "comment": ""})
+
+    other_phone = Client()  # came by a link in a chat, not by the code
+    assert 'name="channel" value="web"' in other_phone.get(url).content.decode()
+    other_item = reverse("feedback_rate_item", kwargs={"township": scene.a.slug, "pk": scene.plain_item.pk})
+    assert 'name="channel" value="web"' in client.get(other_item).content.decode()  # the code led elsewhere
+    assert Rating.objects.get().channel == "qr"
 
 
 def test_a_poor_rating_opens_a_follow_up_due_in_working_days(client, scene):
