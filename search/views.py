@@ -15,8 +15,7 @@ from portal.models import Township
 from search import engine
 from search.misses import miss_key, search_record
 from search.models import SearchEntry
-from services.models import Category, LifeEvent
-from services.search import search_items
+from services.models import Category, LifeEvent, ServiceItem
 from staff.models import Window
 
 Kind = SearchEntry.Kind
@@ -112,7 +111,8 @@ def search(request, township):
     }
     if category is not None or life_event is not None:
         # Browsing a topic: its in-force items, as the home page groups them.
-        context["browse"] = list(search_items(township, "", category=category, life_event=life_event))
+        topic = ServiceItem.objects.of_township(township).on_topic(category=category, life_event=life_event)
+        context["browse"] = list(topic)
         context["searched"] = True
     elif typed:
         query, results, rows = engine.search(township, typed)

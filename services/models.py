@@ -193,6 +193,15 @@ class ServiceItemQuerySet(CheckedQuerySet):
             .filter(whom_missing | Q(fee_trimmed="") | Q(visits__isnull=True))
         )
 
+    def on_topic(self, *, category=None, life_event=None):
+        """In-force items of a category and/or a life event, in catalogue order, with what a list row shows."""
+        items = self.in_force()
+        if category is not None:
+            items = items.filter(category=category)
+        if life_event is not None:
+            items = items.filter(life_events=life_event)
+        return items.select_related("office", "window", "category").order_by("order", "code", "pk")
+
     def with_card(self):
         """Select what a list row or a short card shows: office, window, category."""
         return self.select_related("office", "window", "category", "department")
