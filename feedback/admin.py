@@ -23,7 +23,6 @@ from feedback.admin_views import counts
 from feedback.cases import CaseTakenError, case_advance, case_take, enquiry_record, rating_submit
 from feedback.models import (
     CLOSED,
-    POOR_LEVELS,
     Case,
     Channel,
     Enquiry,
@@ -34,6 +33,7 @@ from feedback.models import (
     Status,
     done_on_time_q,
     followed_in_time_q,
+    followup_missed_q,
     late_q,
 )
 from portal import scoping
@@ -93,12 +93,7 @@ class FollowupTimelinessFilter(ChoicesFilter):
     parameter_name = "followed_up"
     options = {
         "in_time": (_("按期回访"), lambda rows, r: rows.filter(followed_in_time_q())),
-        "missed": (
-            _("未按期回访"),
-            lambda rows, r: rows.filter(level__in=POOR_LEVELS).exclude(
-                pk__in=rows.filter(followed_in_time_q()).values("pk")
-            ),
-        ),
+        "missed": (_("未按期回访"), lambda rows, r: rows.filter(followup_missed_q(timezone.localdate()))),
     }
 
 

@@ -62,9 +62,9 @@ def done_on_time_q(prefix=""):
     return Q(**{f"{prefix}status": Status.DONE}) & closed_by_due_q(prefix)
 
 
-def late_q(today):
+def late_q(today, prefix=""):
     """Cases not closed by their due date, once it is before ``today`` (逾期: closing late keeps them so)."""
-    return Q(due_on__lt=today) & ~closed_by_due_q()
+    return Q(**{f"{prefix}due_on__lt": today}) & ~closed_by_due_q(prefix)
 
 
 class About(models.TextChoices):
@@ -345,6 +345,14 @@ POOR_LEVELS = (Level.DISSATISFIED, Level.VERY_DISSATISFIED)
 def followed_in_time_q():
     """Poor ratings whose follow-up case was closed as done on or before its due date (差评按期回访)."""
     return Q(level__in=POOR_LEVELS) & done_on_time_q("followup__")
+
+
+def followup_missed_q(today):
+    """Poor ratings whose follow-up was not closed by its due date, once that date is before ``today`` (未按期回访).
+
+    A follow-up still open and not yet due is neither in time nor missed: the call may still be made.
+    """
+    return Q(level__in=POOR_LEVELS) & late_q(today, "followup__")
 
 
 class RatingChannel(models.TextChoices):

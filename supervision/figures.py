@@ -36,6 +36,7 @@ from feedback.models import (
     Status,
     done_on_time_q,
     followed_in_time_q,
+    followup_missed_q,
     late_q,
 )
 from portal.models import QRScanDay
@@ -236,13 +237,16 @@ def requests_by_month(townships, period):
 # --- ratings ------------------------------------------------------------------------------------
 
 
-def ratings(townships, period):
-    """Ratings given in the period by level (1..5), in all, poor ones, and poor ones followed up in time.
+def ratings(townships, period, today=None):
+    """Ratings given in the period by level (1..5), in all, poor ones, and poor ones followed up in time or missed.
 
-    A poor rating is followed up in time when its follow-up case was closed as done on or before its due date.
+    A poor rating is followed up in time when its follow-up case was closed as done on or before its due date,
+    and missed once that date is before ``today`` (default: today) without the case closed by it. One still
+    open and not yet due is neither.
     """
     ids = _ids(townships)
-    blank = {**{level: 0 for level in Level.values}, "total": 0, "poor": 0, "followed_in_time": 0}
+    today = today or timezone.localdate()
+    blank = {**{level: 0 for level in Level.values}, "total": 0, "poor": 0, "followed_in_time": 0, "followup_missed": 0}
     out = {pk: dict(blank) for pk in ids}
     in_time = followed_in_time_q()
     rows = (
@@ -252,13 +256,19 @@ def ratings(townships, period):
             total=Count("pk"),
             poor=Count("pk", filter=Q(level__in=POOR_LEVELS)),
             followed_in_time=Count("pk", filter=in_time),
+            followup_missed=Count("pk", filter=followup_missed_q(today)),
             **{f"level_{level}": Count("pk", filter=Q(level=level)) for level in Level.values},
         )
         .order_by()
     )
     for row in rows:
         figures = out[row["township"]]
-        figures.update(total=row["total"], poor=row["poor"], followed_in_time=row["followed_in_time"])
+        figures.update(
+            total=row["total"],
+            poor=row["poor"],
+            followed_in_time=row["followed_in_time"],
+            followup_missed=row["followup_missed"],
+        )
         for level in Level.values:
             figures[level] = row[f"level_{level}"]
     return out

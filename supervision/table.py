@@ -110,7 +110,7 @@ def _values(pk, f):
         "ratings_satisfied_percent": _percent(satisfied, rating["total"]),
         "ratings_poor": rating["poor"],
         "ratings_followed_in_time": rating["followed_in_time"],
-        "ratings_followup_missed": rating["poor"] - rating["followed_in_time"],
+        "ratings_followup_missed": rating["followup_missed"],
         **state,
     }
 
@@ -123,7 +123,7 @@ def gather(townships, period, today=None):
         "enquiries": figures.enquiries(townships, period),
         "reports": figures.reports(townships, period),
         "requests": figures.requests(townships, period, today=today),
-        "ratings": figures.ratings(townships, period),
+        "ratings": figures.ratings(townships, period, today=today),
         "state": figures.state(townships, period, today=today),
     }
 

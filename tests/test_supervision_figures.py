@@ -99,6 +99,25 @@ def test_ratings_by_level_and_poor_ones_followed_up_in_time(s):
     assert (got[s.b.pk]["total"], got[s.b.pk]["poor"], got[s.b.pk]["followed_in_time"]) == (1, 1, 0)
 
 
+def test_a_poor_rating_is_missed_only_once_its_follow_up_is_past_due_unanswered(db, county):
+    from feedback.cases import rating_submit
+    from feedback.models import Case, Kind
+
+    township = builders.make_township(county=county, name="南山乡", slug="nanshan")
+    month = Period.month(timezone.localdate().year, timezone.localdate().month)
+    rating_submit(township=township, level=5, channel="web", comment="")
+    fresh = figures.ratings([township], month)[township.pk]
+    assert (fresh["poor"], fresh["followed_in_time"], fresh["followup_missed"]) == (1, 0, 0)  # may still be called
+    assert tables.table_build([township], month).rows[0].values["ratings_followup_missed"] == 0
+
+    followup = Case.objects.get(kind=Kind.FOLLOWUP)
+    Case.objects.filter(pk=followup.pk).update(due_on=timezone.localdate() - datetime.timedelta(days=1))
+    past_due = figures.ratings([township], month)[township.pk]
+    assert (past_due["followed_in_time"], past_due["followup_missed"]) == (0, 1)
+    row = tables.table_build([township], month).rows[0]
+    assert row.values["ratings_followup_missed"] == 1
+
+
 def test_lists_past_their_dates_live(s):
     assert figures.items_past_check([s.a, s.b]) == {s.a.pk: 1, s.b.pk: 0}
     assert figures.phones_past_check([s.a, s.b]) == {s.a.pk: 1, s.b.pk: 0}
