@@ -140,10 +140,11 @@ def _government_service_jsonld(item, url):
 
 
 def _contact(item):
-    """Return ``{"person", "phone", "away"}`` for the card's 找谁: the post's first holder, else the window's A.
+    """Return ``{"person", "phone", "away", "all_away"}`` for the card's 找谁 (the post's first holder, else window A).
 
     Call after ``absences_mark`` on the people shown: an A away today is passed
-    over for a B who is in, and named as ``away`` so the card says why.
+    over for a B who is in, and named as ``away`` so the card says why;
+    ``all_away`` when nobody who could be named is in today.
     """
     if item.responsible_post:
         person, phone = item.responsible_post.first_contact
@@ -155,7 +156,9 @@ def _contact(item):
         person = backup if first and first.absence_today and backup and not backup.absence_today else first
         phone = person.public_phone if person else ""
     away = first if first is not None and first != person and first.absence_today else None
-    return {"person": person, "phone": phone, "away": away}
+    # Everyone who could be named is away today: the card says so and gives the office's number instead.
+    all_away = person is not None and bool(person.absence_today)
+    return {"person": person, "phone": phone, "away": away, "all_away": all_away}
 
 
 def _people_shown(item):

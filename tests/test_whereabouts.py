@@ -205,3 +205,18 @@ def test_the_liaison_table_marks_a_holder_away_today_wherever_their_post_is_list
     assert by_post.count("孙联络 今天学习培训") == 1  # the post's holders are listed once, above its rows
     by_department = " ".join(_text(client.get(address + "?by=department")).split())
     assert by_department.count("孙联络 今天学习培训") == 2  # under each department the post faces
+
+
+def test_when_everyone_on_the_post_is_away_the_card_says_so_and_gives_the_offices_number(client, township):
+    office = builders.make_office(township=township, name="社会事务办", phone="0359-0100400")
+    a = builders.make_staff(township=township, name="张主办", office_phone="0359-0100101")
+    b = builders.make_staff(township=township, name="李备岗", office_phone="0359-0100102")
+    post = builders.make_post(township=township, office=office, title="民政岗", primary=a, backups=[b])
+    item = builders.make_item(township=township, office=office, responsible_post=post, materials=1)
+    today = timezone.localdate()
+    for person in (a, b):
+        Absence.objects.create(staff=person, kind="meeting", note="", start=today, end=today)
+    text = _text(client.get(item.get_absolute_url()))
+    card = " ".join(text[text.index("找谁") : text.index("多久")].split())
+    assert "今天岗位上的人都不在，去之前请先电话咨询社会事务办 0359-0100400" in card
+    assert "张主办 0359-0100101 今天开会" in card  # who would be there, and why not
