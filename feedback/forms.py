@@ -107,7 +107,7 @@ class RequestForm(HoneypotForm):
             # would be a promise nobody keeps. The message offers the next day that is one.
             after = working_day_add(day, 1).date
             raise forms.ValidationError(
-                _("%(day)s是休息日，工作人员不上班。请选工作日，比如%(next)s。")
+                _("%(day)s是休息日，不安排预约和上门办理。请选工作日，比如%(next)s。")
                 % {"day": _day_label(day), "next": _day_label(after)}
             )
         return day

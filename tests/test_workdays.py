@@ -63,6 +63,15 @@ def test_a_superuser_adds_the_next_year_and_the_date_is_no_longer_provisional():
     assert result == DueDate(D(2027, 1, 4), provisional=False)
 
 
+def test_a_year_not_in_the_table_still_keeps_the_holidays_fixed_to_a_date():
+    # 2092 is far beyond any published calendar: 1 January is a Tuesday, 1 May a Thursday, 1 October a Wednesday.
+    assert working_day_add(D(2091, 12, 31), 1) == DueDate(D(2092, 1, 2), provisional=True)
+    assert working_day_add(D(2092, 4, 30), 1) == DueDate(D(2092, 5, 5), provisional=True)  # 1-2 May, then a weekend
+    assert working_day_add(D(2092, 9, 30), 1) == DueDate(D(2092, 10, 6), provisional=True)  # 1-3 Oct, then a weekend
+    assert is_working_day(D(2092, 1, 1)) == (False, True)
+    assert is_working_day(D(2092, 1, 2)) == (True, True)
+
+
 def test_one_query_whatever_the_count(django_assert_num_queries):
     with django_assert_num_queries(1):
         working_day_add(D(2026, 1, 5), 200)

@@ -6,9 +6,10 @@
 A working day is Monday to Friday, except the holidays in the ``CalendarDay``
 table, plus the weekend days that table marks as make-up working days
 (调休上班). Years the table does not have yet (the State Council publishes a
-year's calendar late in the year before) are counted Monday to Friday and the
-answer says so (``provisional=True``): a page then calls the date provisional
-rather than stating a date that may turn out wrong.
+year's calendar late in the year before) are counted Monday to Friday without
+the holidays fixed to a date (元旦, 劳动节, 国庆节), and the answer says so
+(``provisional=True``): a page then calls the date provisional rather than
+stating a date that may turn out wrong.
 
 Each function here runs one query, whatever ``n`` is.
 """
@@ -19,6 +20,16 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from workdays.models import CalendarDay
+
+# The holidays fixed to a date by the State Council's 《全国年节及纪念日放假办法》 (国务院令第795号, in force
+# since 2025-01-01): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October. A year the table lacks is still counted
+# without them; the lunar ones (春节, 清明, 端午, 中秋) and the make-up days need the year's notice.
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
+def _provisionally_working(day):
+    """Whether ``day`` of a year not yet in the table is a working day: Monday to Friday, not a fixed holiday."""
+    return day.weekday() < 5 and (day.month, day.day) not in FIXED_DATE_HOLIDAYS
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ def working_day_add(start, n):
         day += datetime.timedelta(days=1)
         if day.year not in covered:
             provisional = True
-            working = day.weekday() < 5
+            working = _provisionally_working(day)
         else:
             working = day in workdays or (day.weekday() < 5 and day not in holidays)
         if working:
@@ -72,7 +83,7 @@ def is_working_day(day):
     """Return ``(working, provisional)`` for one date: one query."""
     holidays, workdays, covered = _calendar(day.year, day.year)
     if day.year not in covered:
-        return day.weekday() < 5, True
+        return _provisionally_working(day), True
     return day in workdays or (day.weekday() < 5 and day not in holidays), False
 
 
