@@ -66,6 +66,7 @@ def report(request, township, about, pk=None):
             return _received(request, township, reference=None)
         if form.is_valid():
             case = report_submit(township=township, about=about, target=target, **_fields(form, ReportForm))
+            abuse.submission_counted(request)
             return _received(request, township, reference=case.reference, kind="report")
     context = {
         "township": township,
@@ -125,6 +126,7 @@ def request_service(request, township, pk):
             return _received(request, township, reference=None, kind="request")
         if form.is_valid():
             case = request_submit(township=township, item=item, **_fields(form, RequestForm))
+            abuse.submission_counted(request)
             return _received(request, township, reference=case.reference, kind="request", item=item)
     context = {
         "township": township,
@@ -160,6 +162,7 @@ def rate_item(request, township, pk):
                 comment=data["comment"],
                 phone=data["phone"],
             )
+            abuse.submission_counted(request)
             return _rated(request, township, poor=rating.is_poor, item=item)
     context = {
         "township": township,

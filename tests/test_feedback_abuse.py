@@ -34,6 +34,23 @@ def test_500_submissions_from_one_client_store_at_most_the_limit(client, scene, 
     assert refused.status_code == 429 and "请稍后再试" in refused.content.decode()
 
 
+def test_a_resident_correcting_a_refused_form_has_not_used_up_submissions(client, scene, settings):
+    settings.PORTAL_FEEDBACK_RATE = "2/h"
+    for _ in range(4):  # "其他" without a word of what is wrong: refused, nothing stored
+        assert client.post(_report_url(scene), {"problem": "other"}).status_code == 200
+    assert Case.objects.count() == 0
+    for note in ("电话打不通", "地址写错了"):
+        assert client.post(_report_url(scene), {"problem": "other", "note": note}).status_code == 200
+    assert Case.objects.count() == 2  # both stored: the corrections did not count
+    assert client.post(_report_url(scene), {"problem": "phone"}).status_code == 429  # the third submission
+
+
+def test_a_flood_of_bad_forms_is_capped_too(client, scene, settings):
+    settings.PORTAL_FEEDBACK_RATE = "2/h"  # so every POST counts against 6 an hour
+    statuses = [client.post(_report_url(scene), {"problem": "other"}).status_code for _ in range(10)]
+    assert statuses == [200] * 6 + [429] * 4 and Case.objects.count() == 0
+
+
 def test_another_client_is_not_limited_by_the_first(scene, settings):
     settings.PORTAL_FEEDBACK_RATE = "2/h"
     flood, other = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
