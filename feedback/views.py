@@ -6,12 +6,15 @@ own case. Every POST passes ``abuse.refusal`` first: an oversize or over-limit
 submission gets a polite page and nothing is stored.
 """
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from feedback import abuse
 from feedback.cases import case_find, rating_submit, report_submit, request_submit
@@ -83,19 +86,45 @@ def _fields(form, form_class):
     return {name: value for name, value in form.cleaned_data.items() if name != "website"}
 
 
-def _received(request, township, *, reference, kind="report", item=None):
-    # A honeypot hit gets the same page with no number; the bot learns nothing, nothing is stored.
-    return render(
-        request,
-        "feedback/received.html",
-        {
-            "township": township,
-            "page_title": _title(_("已收到"), township),
-            "reference": reference,
-            "kind": kind,
-            "item": item,
-        },
-    )
+def _received(request, township, *, reference, kind="report", item=None, poor=False):
+    """Redirect to the receipt: a reload or "back" on a phone then shows it again instead of posting again.
+
+    A honeypot hit gets the same receipt with no number; the bot learns nothing, nothing is stored.
+    """
+    query = {"kind": kind}
+    if reference:
+        query["ref"] = reference
+    if item is not None:
+        query["item"] = item.pk
+    if poor:
+        query["poor"] = "1"
+    return redirect(reverse("feedback_received", kwargs={"township": township.slug}) + "?" + urlencode(query))
+
+
+@never_cache
+@require_safe
+def received(request, township):
+    """The receipt of a report, a request or a rating: what happens next, and the reference to look it up by.
+
+    Built from the address alone (a reference is no secret without the phone's last four digits).
+    """
+    township = _get_township(township)
+    kind = request.GET.get("kind", "report")
+    reference = request.GET.get("ref", "")
+    reference = reference if reference.isdigit() and len(reference) <= 12 else None
+    item_pk = request.GET.get("item", "")
+    item = ServiceItem.objects.filter(township=township, pk=item_pk).first() if item_pk.isdigit() else None
+    if kind == "rating":
+        context = {"township": township, "page_title": _title(_("谢谢您的评价"), township), "item": item}
+        return render(request, "feedback/rated.html", {**context, "poor": request.GET.get("poor") == "1"})
+    context = {
+        "township": township,
+        "page_title": _title(_("已收到"), township),
+        "reference": reference,
+        "kind": "request" if kind == "request" else "report",
+        "item": item,
+    }
+    return render(request, "feedback/received.html", context)
 
 
 def _services_offered(item):
@@ -174,8 +203,7 @@ def rate_item(request, township, pk):
 
 
 def _rated(request, township, *, poor, item=None):
-    context = {"township": township, "page_title": _title(_("谢谢您的评价"), township), "poor": poor, "item": item}
-    return render(request, "feedback/rated.html", context)
+    return _received(request, township, reference=None, kind="rating", item=item, poor=poor)
 
 
 @never_cache

@@ -93,7 +93,7 @@ def test_a_finished_request_is_rated_once_from_its_status_page(client, scene):
     case = _done_request(scene)
     url = reverse("feedback_rate_case", kwargs={"township": scene.a.slug})
     data = {"reference": case.reference, "phone_suffix": RESIDENT_PHONE[-4:], "level": "2", "channel": "web"}
-    assert "谢谢您的评价" in client.post(url, data).content.decode()
+    assert "谢谢您的评价" in client.post(url, data, follow=True).content.decode()
     again = client.post(url, {**data, "level": "5"}).content.decode()
     assert "已经评价过了" in again
     assert Rating.objects.filter(case=case).count() == 1 and Rating.objects.get().level == 2

@@ -47,6 +47,7 @@ def test_a_report_lands_in_the_owning_townships_queue_linked_to_the_object(clien
     response = client.post(
         f"/t/{scene.a.slug}/report/post/{scene.post.pk}/",
         {"problem": "phone", "note": "电话打不通，应该是 0359-0100099", "name": "张三", "phone": "10012345678"},
+        follow=True,
     )
     assert response.status_code == 200
     assert "已收到" in response.content.decode()

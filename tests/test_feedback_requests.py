@@ -76,7 +76,9 @@ def test_a_request_gets_a_reference_and_its_status_page_shows_each_step(client, 
     response = _ask(client, scene)
     case = Case.objects.get()
     assert re.fullmatch(r"\d{8}", case.reference)
-    assert case.reference in response.content.decode()
+    receipt = client.get(response["Location"])  # the receipt is a page of its own: a reload posts nothing
+    assert case.reference in receipt.content.decode()
+    assert client.get(response["Location"]).status_code == 200 and Case.objects.count() == 1
     assert (case.service, case.item, case.name, case.phone) == ("home_visit", scene.item, "赵大爷", RESIDENT_PHONE)
 
     page = _status(client, scene, case.reference, RESIDENT_PHONE[-4:]).content.decode()
