@@ -1,6 +1,8 @@
 """The residents' forms: short, every field bounded, a hidden honeypot, messages in Chinese."""
 
 import datetime
+import re
+import unicodedata
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -8,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import DayPart, Level, Problem, RatingChannel, Service
+from portal.text import clean_phone
 from portal.validators import phone_validator
 from workdays.dates import is_working_day, working_day_add
 
@@ -26,9 +29,19 @@ def _day_label(day):
     }
 
 
+class PhoneField(forms.CharField):
+    """A phone number as people type it (spaces, dots, full-width digits, +86), kept in the form the portal dials."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        # A contact card copied from WeChat writes "+86 138 1234 5678": the country code is not dialled at home.
+        text = re.sub(r"^\s*(\+|00)\s*86[\s\-]*", "", unicodedata.normalize("NFKC", text))
+        return clean_phone(text)
+
+
 def _phone(label, *, required=False, help_text=""):
     """A phone field a phone fills from its number keypad (``type="tel"``), checked as a mobile or landline."""
-    return forms.CharField(
+    return PhoneField(
         label=label,
         max_length=20,
         required=required,

@@ -221,3 +221,11 @@ def test_a_make_up_working_saturday_can_be_chosen(client, scene):
     )
     _ask(client, scene, preferred_date=saturday.isoformat())
     assert Case.objects.get().preferred_date == saturday
+
+
+@pytest.mark.parametrize(
+    "typed", ["100 1234 5678", "100-1234-5678", "+86 100 1234 5678", "１００１２３４５６７８", "＋８６ 10012345678"]
+)
+def test_a_phone_number_is_taken_as_people_write_it(client, scene, typed):
+    _ask(client, scene, phone=typed)
+    assert Case.objects.get().phone == "10012345678"
