@@ -40,7 +40,7 @@ def test_every_kind_of_public_page_links_to_the_report_form_which_opens(client, 
         response = client.get(form)
         assert response.status_code == 200, name
         assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"], name
-        assert "只有本乡镇便民服务中心的工作人员能看到您的姓名和电话" in response.content.decode(), name
+        assert "只有本乡镇便民服务中心的工作人员能看到您的称呼和电话" in response.content.decode(), name  # as asked
 
 
 def test_a_report_lands_in_the_owning_townships_queue_linked_to_the_object(client, scene):
