@@ -80,3 +80,19 @@ def test_a_lone_character_of_the_query_does_not_bring_in_rows_a_real_word_did_no
         "最低生活保障申请",
         "安全生产检查",
     }
+
+
+@pytest.mark.django_db
+def test_items_that_only_ask_for_the_thing_named_do_not_pad_the_answer(township):
+    office = builders.make_office(township=township)
+    builders.make_item(
+        township=township, office=office, code="C1", name="居民身份证换领、补领", keywords="身份证过期", materials=1
+    )
+    for n, name in enumerate(("高龄补贴申领", "个体工商户登记", "入党申请受理")):
+        item = builders.make_item(township=township, office=office, code=f"C{n + 2}", name=name)
+        item.materials.create(order=1, name="居民身份证")
+    engine.forget()
+    # Each of the three asks for an ID card; none is what a resident whose card expired is looking for.
+    assert [r.row["title"] for r in engine.search(township, "身份证过期了")[1]] == ["居民身份证换领、补领"]
+    # Asked for on its own, the material still finds them.
+    assert len(engine.search(township, "居民身份证")[1]) == 4
